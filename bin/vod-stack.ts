@@ -1,0 +1,4 @@
+#!/usr/bin/env node
+import { createVodApp } from '../lib/app';
+
+createVodApp();

@@ -1,0 +1,258 @@
+import { Duration, Validations } from 'aws-cdk-lib';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
+import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { GuardRule } from '../checks';
+import { PLAYBACK_TOKEN_FUNCTION_PATH } from '../../lambda/edge/functions';
+
+/** Viewer paths, before the token function strips `/t/{token}`. Manifests get the short TTL. */
+export const MANIFEST_PATH_PATTERN = '*.m3u8';
+
+export interface DeliveryProps {
+  /** The bucket holding the transcoded outputs under `v/{id}/`. */
+  readonly mediaBucket: s3.IBucket;
+  /** The bucket that receives CloudFront access logs (must allow ACL-based log delivery). */
+  readonly logBucket: s3.IBucket;
+  /**
+   * ARN of a CLOUDFRONT-scope WAF web ACL (created in us-east-1).
+   * @default - no web ACL
+   */
+  readonly webAclArn?: string;
+  /**
+   * Origins allowed to read media from a web page (CORS).
+   * @default ['*']
+   */
+  readonly allowedOrigins?: readonly string[];
+  /**
+   * Edge locations that serve viewers.
+   * @default cloudfront.PriceClass.PRICE_CLASS_100
+   */
+  readonly priceClass?: cloudfront.PriceClass;
+  /**
+   * How long manifests are cached.
+   * @default Duration.seconds(10)
+   */
+  readonly manifestTtl?: Duration;
+  /**
+   * How long segments, MP4 files and thumbnails are cached.
+   * @default Duration.days(365)
+   */
+  readonly mediaTtl?: Duration;
+  /**
+   * Region of an Origin Shield in front of the bucket.
+   * @default - no Origin Shield
+   */
+  readonly originShieldRegion?: string;
+  /**
+   * Custom domain names; needs `certificate`.
+   * @default - the distribution's cloudfront.net name
+   */
+  readonly domainNames?: readonly string[];
+  /**
+   * An ACM certificate in us-east-1 covering `domainNames`.
+   * @default - none
+   */
+  readonly certificate?: acm.ICertificate;
+}
+
+/**
+ * The CDN: a CloudFront distribution over the private media bucket (origin access control),
+ * HTTP/2 and HTTP/3, with every media path guarded by a playback token that a CloudFront
+ * Function checks and strips before the cache lookup.
+ */
+export class Delivery extends Construct {
+  public readonly distribution: cloudfront.Distribution;
+  /** Holds the playback signing keys as `key:{keyId}` → secret; rotate keys here, no redeploy. */
+  public readonly signingKeys: cloudfront.KeyValueStore;
+  /** The viewer-request function that checks playback tokens. */
+  public readonly tokenFunction: cloudfront.Function;
+  /** Short-TTL policy for HLS manifests. */
+  public readonly manifestCachePolicy: cloudfront.CachePolicy;
+  /** Long-TTL policy for segments, MP4 and thumbnails. */
+  public readonly mediaCachePolicy: cloudfront.CachePolicy;
+  /** CORS for web players and security headers on every response. */
+  public readonly responseHeadersPolicy: cloudfront.ResponseHeadersPolicy;
+
+  constructor(scope: Construct, id: string, props: DeliveryProps) {
+    super(scope, id);
+    const manifestTtl = props.manifestTtl ?? Duration.seconds(10);
+    const mediaTtl = props.mediaTtl ?? Duration.days(365);
+    if (manifestTtl.toSeconds() > mediaTtl.toSeconds()) {
+      throw new Error(
+        `Delivery: manifestTtl (${manifestTtl.toSeconds()} s) must not exceed mediaTtl (${mediaTtl.toSeconds()} s)`,
+      );
+    }
+    if ((props.domainNames?.length ?? 0) > 0 !== (props.certificate !== undefined)) {
+      throw new Error('Delivery: domainNames and certificate go together; received only one of them');
+    }
+    const allowedOrigins = props.allowedOrigins ?? ['*'];
+    if (allowedOrigins.length === 0) {
+      throw new Error('Delivery: allowedOrigins must name at least one origin (or "*"), received []');
+    }
+
+    this.signingKeys = new cloudfront.KeyValueStore(this, 'SigningKeys', {
+      comment: 'Playback token signing keys: key:{keyId} -> secret',
+    });
+    this.tokenFunction = new cloudfront.Function(this, 'TokenFunction', {
+      comment: 'Checks /t/{token}/v/{id}/... and strips the token before the cache lookup',
+      code: cloudfront.FunctionCode.fromFile({ filePath: PLAYBACK_TOKEN_FUNCTION_PATH }),
+      runtime: cloudfront.FunctionRuntime.JS_2_0,
+      keyValueStore: this.signingKeys,
+    });
+
+    // No query strings, cookies or headers in the cache key: the token is stripped from the
+    // path before the lookup, so one cached copy serves every viewer.
+    const cacheKey = {
+      queryStringBehavior: cloudfront.CacheQueryStringBehavior.none(),
+      cookieBehavior: cloudfront.CacheCookieBehavior.none(),
+      headerBehavior: cloudfront.CacheHeaderBehavior.none(),
+    };
+    this.manifestCachePolicy = new cloudfront.CachePolicy(this, 'ManifestCachePolicy', {
+      comment: 'HLS manifests: cached briefly, compressed',
+      ...cacheKey,
+      defaultTtl: manifestTtl,
+      minTtl: Duration.seconds(0),
+      maxTtl: manifestTtl,
+      enableAcceptEncodingGzip: true,
+      enableAcceptEncodingBrotli: true,
+    });
+    this.mediaCachePolicy = new cloudfront.CachePolicy(this, 'MediaCachePolicy', {
+      comment: 'Segments, MP4 and thumbnails: immutable under their key, cached long',
+      ...cacheKey,
+      defaultTtl: mediaTtl,
+      minTtl: mediaTtl,
+      maxTtl: mediaTtl,
+      // Video is already compressed; splitting the cache by Accept-Encoding would only cost.
+      enableAcceptEncodingGzip: false,
+      enableAcceptEncodingBrotli: false,
+    });
+
+    this.responseHeadersPolicy = new cloudfront.ResponseHeadersPolicy(this, 'ResponseHeaders', {
+      comment: 'CORS for web players, security headers',
+      corsBehavior: {
+        accessControlAllowOrigins: [...allowedOrigins],
+        accessControlAllowMethods: ['GET', 'HEAD', 'OPTIONS'],
+        accessControlAllowHeaders: ['Range', 'If-None-Match', 'If-Range'],
+        accessControlExposeHeaders: ['Content-Length', 'Content-Range', 'Accept-Ranges', 'ETag'],
+        accessControlAllowCredentials: false,
+        accessControlMaxAge: Duration.days(1),
+        originOverride: true,
+      },
+      securityHeadersBehavior: {
+        strictTransportSecurity: {
+          accessControlMaxAge: Duration.days(730),
+          includeSubdomains: true,
+          preload: false,
+          override: true,
+        },
+        contentTypeOptions: { override: true },
+        frameOptions: { frameOption: cloudfront.HeadersFrameOption.DENY, override: true },
+        referrerPolicy: { referrerPolicy: cloudfront.HeadersReferrerPolicy.STRICT_ORIGIN_WHEN_CROSS_ORIGIN, override: true },
+        contentSecurityPolicy: { contentSecurityPolicy: "default-src 'none'; frame-ancestors 'none'", override: true },
+      },
+      removeHeaders: ['x-amz-server-side-encryption', 'x-amz-server-side-encryption-aws-kms-key-id', 'x-amz-server-side-encryption-bucket-key-enabled', 'x-amz-version-id'],
+    });
+
+    const origin = origins.S3BucketOrigin.withOriginAccessControl(props.mediaBucket, {
+      originAccessLevels: [cloudfront.AccessLevel.READ],
+      ...(props.originShieldRegion ? { originShieldRegion: props.originShieldRegion } : {}),
+    });
+    const behavior = (cachePolicy: cloudfront.ICachePolicy, compress: boolean): cloudfront.BehaviorOptions => ({
+      origin,
+      viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+      // GET and HEAD pass Range headers through to S3 (206/416); OPTIONS answers CORS preflights.
+      allowedMethods: cloudfront.AllowedMethods.ALLOW_GET_HEAD_OPTIONS,
+      cachedMethods: cloudfront.CachedMethods.CACHE_GET_HEAD_OPTIONS,
+      cachePolicy,
+      compress,
+      responseHeadersPolicy: this.responseHeadersPolicy,
+      functionAssociations: [{ function: this.tokenFunction, eventType: cloudfront.FunctionEventType.VIEWER_REQUEST }],
+    });
+
+    this.distribution = new cloudfront.Distribution(this, 'Distribution', {
+      comment: 'Video delivery: HLS, MP4 with Range, thumbnails; every path needs a playback token',
+      defaultBehavior: behavior(this.mediaCachePolicy, false),
+      additionalBehaviors: { [MANIFEST_PATH_PATTERN]: behavior(this.manifestCachePolicy, true) },
+      httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
+      priceClass: props.priceClass ?? cloudfront.PriceClass.PRICE_CLASS_100,
+      enableIpv6: true,
+      enableLogging: true,
+      logBucket: props.logBucket,
+      logFilePrefix: 'cloudfront/',
+      ...(props.webAclArn ? { webAclId: props.webAclArn } : {}),
+      ...(props.certificate
+        ? {
+            certificate: props.certificate,
+            domainNames: [...(props.domainNames ?? [])],
+            minimumProtocolVersion: cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
+            sslSupportMethod: cloudfront.SSLMethod.SNI,
+          }
+        : {}),
+    });
+
+    Validations.of(this.distribution).acknowledge(
+      {
+        id: 'AwsSolutions-CFR1',
+        reason: 'Video is licensed per audience by the operator; geo restriction is opt-in through the distribution.',
+      },
+      {
+        id: GuardRule.cloudFrontDefaultRootObject,
+        reason: 'The distribution serves media under /t/{token}/v/{id}/...; there is no index page to default to.',
+      },
+      {
+        id: GuardRule.cloudFrontOriginFailover,
+        reason: 'One private S3 origin; a failover origin would need a replicated bucket, a cost the operator opts into.',
+      },
+      ...(props.certificate
+        ? []
+        : [
+            {
+              id: 'AwsSolutions-CFR4',
+              reason: 'Without a custom domain CloudFront serves its default certificate; TLSv1.2_2021 applies once domainNames are set.',
+            },
+            {
+              id: GuardRule.cloudFrontCustomCertificate,
+              reason: 'A custom certificate needs a custom domain, which is optional (domainNames, certificateArn).',
+            },
+            {
+              id: GuardRule.cloudFrontSni,
+              reason: 'SNI applies to custom certificates, which come with the optional custom domain.',
+            },
+            {
+              id: GuardRule.cloudFrontTlsPolicy,
+              reason: 'The TLSv1.2_2021 minimum applies once a custom domain is set; the default certificate cannot carry it.',
+            },
+          ]),
+    );
+  }
+
+  /**
+   * Lets the grantee read the playback signing keys from the KeyValueStore, so it can mint
+   * tokens with the current key (the API's playback route).
+   */
+  public grantReadSigningKeys(grantee: iam.IGrantable): iam.Grant {
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['cloudfront-keyvaluestore:DescribeKeyValueStore', 'cloudfront-keyvaluestore:GetKey', 'cloudfront-keyvaluestore:ListKeys'],
+      resourceArns: [this.signingKeys.keyValueStoreArn],
+    });
+  }
+
+  /** Lets the grantee add, rotate and remove playback signing keys. */
+  public grantManageSigningKeys(grantee: iam.IGrantable): iam.Grant {
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: [
+        'cloudfront-keyvaluestore:DescribeKeyValueStore',
+        'cloudfront-keyvaluestore:GetKey',
+        'cloudfront-keyvaluestore:ListKeys',
+        'cloudfront-keyvaluestore:PutKey',
+        'cloudfront-keyvaluestore:DeleteKey',
+      ],
+      resourceArns: [this.signingKeys.keyValueStoreArn],
+    });
+  }
+}

@@ -1,0 +1,180 @@
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import type { IGrantable, Grant } from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { GuardRule, restrictGrantsToAwsServices } from '../checks';
+
+/** Where uploads land in the upload bucket; the pipeline listens on this prefix only. */
+export const UPLOAD_PREFIX = 'uploads/';
+/** Where transcoded outputs land in the media bucket; the CDN serves this prefix. */
+export const MEDIA_PREFIX = 'v/';
+
+export interface MediaStorageProps {
+  /**
+   * Origins that may PUT upload parts from a browser (CORS on the upload bucket).
+   * @default ['*']
+   */
+  readonly allowedOrigins?: readonly string[];
+  /**
+   * Days after which S3 aborts an unfinished multipart upload and deletes its parts.
+   * @default 7
+   */
+  readonly abortIncompleteUploadAfterDays?: number;
+  /**
+   * Days after which access logs are deleted from the log bucket.
+   * @default 365
+   */
+  readonly accessLogExpirationDays?: number;
+  /**
+   * Days a deleted or overwritten object version stays recoverable.
+   * @default 7
+   */
+  readonly noncurrentVersionExpirationDays?: number;
+  /**
+   * What happens to the buckets and their key when the stack is deleted. Videos are user data.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+function checkDays(name: string, value: number): number {
+  if (!Number.isInteger(value) || value < 1 || value > 3653) {
+    throw new Error(`MediaStorage: ${name} must be a whole number of days from 1 to 3653, received ${value}`);
+  }
+  return value;
+}
+
+/**
+ * The platform's S3 buckets: uploads (what users send), media (what viewers get) and logs.
+ *
+ * All private, public access blocked, TLS 1.2+ only, encrypted with a customer managed KMS key
+ * (S3 Bucket Keys on, so KMS is called once per bucket key, not once per object), versioned with
+ * short-lived noncurrent versions, and access-logged to the log bucket.
+ */
+export class MediaStorage extends Construct {
+  /** Receives source files through presigned multipart uploads, under `uploads/`. */
+  public readonly uploadBucket: s3.Bucket;
+  /** Holds the transcoded outputs under `v/{id}/`; read only by CloudFront. */
+  public readonly mediaBucket: s3.Bucket;
+  /** Receives S3 server access logs and CloudFront access logs. */
+  public readonly logBucket: s3.Bucket;
+  /** Encrypts the upload and media buckets. */
+  public readonly encryptionKey: kms.Key;
+
+  constructor(scope: Construct, id: string, props: MediaStorageProps = {}) {
+    super(scope, id);
+    const allowedOrigins = props.allowedOrigins ?? ['*'];
+    if (allowedOrigins.length === 0) {
+      throw new Error('MediaStorage: allowedOrigins must name at least one origin (or "*"), received []');
+    }
+    const abortAfter = checkDays('abortIncompleteUploadAfterDays', props.abortIncompleteUploadAfterDays ?? 7);
+    const logExpiration = checkDays('accessLogExpirationDays', props.accessLogExpirationDays ?? 365);
+    const noncurrentExpiration = checkDays('noncurrentVersionExpirationDays', props.noncurrentVersionExpirationDays ?? 7);
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+
+    this.encryptionKey = new kms.Key(this, 'Key', {
+      description: 'Encrypts uploaded sources and transcoded media',
+      enableKeyRotation: true,
+      removalPolicy,
+    });
+    restrictGrantsToAwsServices(this.encryptionKey);
+
+    this.logBucket = new s3.Bucket(this, 'LogBucket', {
+      // Server access logs and CloudFront standard logs can only be written with SSE-S3.
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      minimumTLSVersion: 1.2,
+      versioned: true,
+      // CloudFront standard logging writes through an ACL grant, so ACLs must stay possible.
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
+      lifecycleRules: [
+        { id: 'expire-logs', expiration: Duration.days(logExpiration), noncurrentVersionExpiration: Duration.days(1) },
+      ],
+      removalPolicy,
+    });
+    Validations.of(this.logBucket).acknowledge(
+      { id: 'AwsSolutions-S1', reason: 'This is the access log bucket; logging it to itself would loop.' },
+      { id: GuardRule.s3ServerAccessLogging, reason: 'This is the access log bucket; logging it to itself would loop.' },
+      { id: GuardRule.s3EventNotifications, reason: 'Nothing reacts to new log objects; they are read by log analytics on demand.' },
+      { id: GuardRule.s3ObjectLock, reason: 'Logs expire by lifecycle rule; Object Lock would block the expiry.' },
+      { id: GuardRule.s3KmsEncryption, reason: 'S3 server access logging and CloudFront standard logs require SSE-S3 on the target bucket.' },
+    );
+
+    const secureDefaults = {
+      encryption: s3.BucketEncryption.KMS,
+      encryptionKey: this.encryptionKey,
+      bucketKeyEnabled: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      enforceSSL: true,
+      minimumTLSVersion: 1.2,
+      versioned: true,
+      serverAccessLogsBucket: this.logBucket,
+      removalPolicy,
+    } satisfies s3.BucketProps;
+
+    this.uploadBucket = new s3.Bucket(this, 'UploadBucket', {
+      ...secureDefaults,
+      serverAccessLogsPrefix: 's3/uploads/',
+      cors: [
+        {
+          // Browsers PUT parts straight to presigned URLs and must read each part's ETag.
+          allowedMethods: [s3.HttpMethods.PUT, s3.HttpMethods.HEAD],
+          allowedOrigins: [...allowedOrigins],
+          allowedHeaders: ['content-type', 'content-length', 'content-md5', 'x-amz-*'],
+          exposedHeaders: ['ETag'],
+          maxAge: 3600,
+        },
+      ],
+      lifecycleRules: [
+        { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(abortAfter) },
+        { id: 'expire-noncurrent-versions', noncurrentVersionExpiration: Duration.days(noncurrentExpiration) },
+      ],
+    });
+
+    this.mediaBucket = new s3.Bucket(this, 'MediaBucket', {
+      ...secureDefaults,
+      serverAccessLogsPrefix: 's3/media/',
+      lifecycleRules: [
+        { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
+        { id: 'expire-noncurrent-versions', noncurrentVersionExpiration: Duration.days(noncurrentExpiration) },
+      ],
+    });
+    for (const bucket of [this.uploadBucket, this.mediaBucket]) {
+      Validations.of(bucket).acknowledge({
+        id: GuardRule.s3ObjectLock,
+        reason: 'Owners must be able to delete their videos; Object Lock would keep them against the owner’s request.',
+      });
+    }
+    Validations.of(this).acknowledge({
+      id: 'Annotation::@aws-cdk/aws-cloudfront-origins:wildcardKeyPolicyForOac',
+      reason:
+        'CloudFront may decrypt media only for distributions of this account (aws:SourceArn), and only through the media bucket (kms:ViaService); naming the one distribution would make the key, bucket and distribution depend on each other.',
+    });
+    Validations.of(this.mediaBucket).acknowledge({
+      id: GuardRule.s3EventNotifications,
+      reason: 'Outputs are written by the transcoder, whose job events (not S3 events) drive the catalog.',
+    });
+    Validations.of(this.uploadBucket).acknowledge({
+      id: GuardRule.s3EventNotifications,
+      reason: 'The transcoding pipeline adds the ObjectCreated notification to its queue when it is deployed with this bucket.',
+    });
+  }
+
+  /** Lets the grantee sign and complete multipart uploads of sources under `uploads/`. */
+  public grantWriteUploads(grantee: IGrantable): Grant {
+    return this.uploadBucket.grantPut(grantee, `${UPLOAD_PREFIX}*`);
+  }
+
+  /** Lets the grantee read uploaded sources (the transcoder). */
+  public grantReadUploads(grantee: IGrantable): Grant {
+    return this.uploadBucket.grantRead(grantee, `${UPLOAD_PREFIX}*`);
+  }
+
+  /** Lets the grantee write transcoded outputs under `v/`. */
+  public grantWriteMedia(grantee: IGrantable): Grant {
+    return this.mediaBucket.grantPut(grantee, `${MEDIA_PREFIX}*`);
+  }
+}
