@@ -6,8 +6,7 @@ export type PriceClassName = (typeof PRICE_CLASSES)[number];
 
 /** Retention periods CloudWatch Logs accepts, in days. */
 export const LOG_RETENTION_DAYS = [
-  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
-  3288, 3653,
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 ] as const;
 
 /** WAF rate-based rules count requests over one of these windows, in seconds. */
@@ -148,7 +147,7 @@ export class ConfigError extends Error {
 
 function fail(field: string, expected: string, received: unknown): never {
   throw new ConfigError(
-    `Invalid config "${CONFIG_CONTEXT_KEY}.${field}": expected ${expected}, received ${JSON.stringify(received)}`,
+    `Invalid config "${field ? `${CONFIG_CONTEXT_KEY}.${field}` : CONFIG_CONTEXT_KEY}": expected ${expected}, received ${JSON.stringify(received)}`,
   );
 }
 
@@ -190,21 +189,42 @@ export function resolveConfig(overrides: unknown = {}): PlatformConfig {
   if (typeof overrides !== 'object' || overrides === null || Array.isArray(overrides)) {
     fail('', 'an object', overrides);
   }
-  const known = new Set<string>([...Object.keys(DEFAULT_CONFIG), 'account', 'originShieldRegion', 'domainNames', 'certificateArn']);
+  const known = new Set<string>([
+    ...Object.keys(DEFAULT_CONFIG),
+    'account',
+    'originShieldRegion',
+    'domainNames',
+    'certificateArn',
+  ]);
   for (const key of Object.keys(overrides)) {
     if (!known.has(key)) fail(key, `one of the known settings (${[...known].join(', ')})`, key);
   }
   const raw = { ...DEFAULT_CONFIG, ...(overrides as Partial<Record<keyof PlatformConfig, unknown>>) };
 
   const config: PlatformConfig = {
-    stackPrefix: text('stackPrefix', raw.stackPrefix, /^[A-Za-z][A-Za-z0-9-]{0,39}$/, 'a letter then up to 39 letters, digits or dashes'),
+    stackPrefix: text(
+      'stackPrefix',
+      raw.stackPrefix,
+      /^[A-Za-z][A-Za-z0-9-]{0,39}$/,
+      'a letter then up to 39 letters, digits or dashes',
+    ),
     region: text('region', raw.region, REGION, 'an AWS region name such as eu-west-1'),
     account: raw.account === undefined ? undefined : text('account', raw.account, ACCOUNT, 'a 12-digit AWS account id'),
     priceClass: oneOf('priceClass', raw.priceClass, PRICE_CLASSES),
-    allowedOrigins: list('allowedOrigins', raw.allowedOrigins, ORIGIN, '"*", https origins, or http://localhost origins'),
+    allowedOrigins: list(
+      'allowedOrigins',
+      raw.allowedOrigins,
+      ORIGIN,
+      '"*", https origins, or http://localhost origins',
+    ),
     logRetentionDays: oneOf('logRetentionDays', raw.logRetentionDays, LOG_RETENTION_DAYS),
     accessLogExpirationDays: integer('accessLogExpirationDays', raw.accessLogExpirationDays, 1, 3653),
-    abortIncompleteUploadAfterDays: integer('abortIncompleteUploadAfterDays', raw.abortIncompleteUploadAfterDays, 1, 365),
+    abortIncompleteUploadAfterDays: integer(
+      'abortIncompleteUploadAfterDays',
+      raw.abortIncompleteUploadAfterDays,
+      1,
+      365,
+    ),
     manifestTtlSeconds: integer('manifestTtlSeconds', raw.manifestTtlSeconds, 0, 3600),
     mediaTtlSeconds: integer('mediaTtlSeconds', raw.mediaTtlSeconds, 60, 31_536_000),
     rateWindowSeconds: oneOf('rateWindowSeconds', raw.rateWindowSeconds, RATE_WINDOWS_SECONDS),
@@ -213,10 +233,15 @@ export function resolveConfig(overrides: unknown = {}): PlatformConfig {
     apiRateLimit: integer('apiRateLimit', raw.apiRateLimit, 10, 2_000_000_000),
     uploadCreationRateLimit: integer('uploadCreationRateLimit', raw.uploadCreationRateLimit, 10, 2_000_000_000),
     originShieldRegion:
-      raw.originShieldRegion === undefined ? undefined : text('originShieldRegion', raw.originShieldRegion, REGION, 'an AWS region name'),
-    domainNames: raw.domainNames === undefined ? undefined : list('domainNames', raw.domainNames, DOMAIN, 'lower-case DNS names'),
+      raw.originShieldRegion === undefined
+        ? undefined
+        : text('originShieldRegion', raw.originShieldRegion, REGION, 'an AWS region name'),
+    domainNames:
+      raw.domainNames === undefined ? undefined : list('domainNames', raw.domainNames, DOMAIN, 'lower-case DNS names'),
     certificateArn:
-      raw.certificateArn === undefined ? undefined : text('certificateArn', raw.certificateArn, ACM_ARN, 'an ACM certificate ARN in us-east-1'),
+      raw.certificateArn === undefined
+        ? undefined
+        : text('certificateArn', raw.certificateArn, ACM_ARN, 'an ACM certificate ARN in us-east-1'),
   };
   if ((config.domainNames === undefined) !== (config.certificateArn === undefined)) {
     fail('certificateArn', 'both domainNames and certificateArn, or neither', {

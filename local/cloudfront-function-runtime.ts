@@ -1,4 +1,4 @@
-import { createHmac, createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { PLAYBACK_TOKEN_FUNCTION_PATH } from '../lambda/edge/functions';
 

@@ -46,9 +46,11 @@ function sign(secret: string, videoId: string, expiresAt: number): string {
 
 /** Mints a token for one video, valid until `expiresAt` (Unix seconds). */
 export function mintPlaybackToken(key: SigningKey, videoId: string, expiresAt: number): string {
-  if (!KEY_ID_PATTERN.test(key.keyId)) throw new RangeError(`key id must match ${KEY_ID_PATTERN}, got ${JSON.stringify(key.keyId)}`);
+  if (!KEY_ID_PATTERN.test(key.keyId))
+    throw new RangeError(`key id must match ${KEY_ID_PATTERN}, got ${JSON.stringify(key.keyId)}`);
   if (!SECRET_PATTERN.test(key.secret)) throw new RangeError(`secret must match ${SECRET_PATTERN}`);
-  if (!VIDEO_ID_PATTERN.test(videoId)) throw new RangeError(`video id must match ${VIDEO_ID_PATTERN}, got ${JSON.stringify(videoId)}`);
+  if (!VIDEO_ID_PATTERN.test(videoId))
+    throw new RangeError(`video id must match ${VIDEO_ID_PATTERN}, got ${JSON.stringify(videoId)}`);
   if (!Number.isInteger(expiresAt) || expiresAt < 0 || expiresAt > 999_999_999_999) {
     throw new RangeError(`expiresAt must be a Unix time in whole seconds, got ${expiresAt}`);
   }

@@ -1,12 +1,12 @@
 import { Duration, Validations } from 'aws-cdk-lib';
-import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import type * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { GuardRule } from '../checks';
 import { PLAYBACK_TOKEN_FUNCTION_PATH } from '../../lambda/edge/functions';
+import { GuardRule } from '../checks';
 
 /** Viewer paths, before the token function strips `/t/{token}`. Manifests get the short TTL. */
 export const MANIFEST_PATH_PATTERN = '*.m3u8';
@@ -150,10 +150,18 @@ export class Delivery extends Construct {
         },
         contentTypeOptions: { override: true },
         frameOptions: { frameOption: cloudfront.HeadersFrameOption.DENY, override: true },
-        referrerPolicy: { referrerPolicy: cloudfront.HeadersReferrerPolicy.STRICT_ORIGIN_WHEN_CROSS_ORIGIN, override: true },
+        referrerPolicy: {
+          referrerPolicy: cloudfront.HeadersReferrerPolicy.STRICT_ORIGIN_WHEN_CROSS_ORIGIN,
+          override: true,
+        },
         contentSecurityPolicy: { contentSecurityPolicy: "default-src 'none'; frame-ancestors 'none'", override: true },
       },
-      removeHeaders: ['x-amz-server-side-encryption', 'x-amz-server-side-encryption-aws-kms-key-id', 'x-amz-server-side-encryption-bucket-key-enabled', 'x-amz-version-id'],
+      removeHeaders: [
+        'x-amz-server-side-encryption',
+        'x-amz-server-side-encryption-aws-kms-key-id',
+        'x-amz-server-side-encryption-bucket-key-enabled',
+        'x-amz-version-id',
+      ],
     });
 
     const origin = origins.S3BucketOrigin.withOriginAccessControl(props.mediaBucket, {
@@ -195,7 +203,7 @@ export class Delivery extends Construct {
 
     Validations.of(this.distribution).acknowledge(
       {
-        id: 'AwsSolutions-CFR1',
+        id: 'AwsSolutions::AwsSolutions-CFR1',
         reason: 'Video is licensed per audience by the operator; geo restriction is opt-in through the distribution.',
       },
       {
@@ -204,14 +212,16 @@ export class Delivery extends Construct {
       },
       {
         id: GuardRule.cloudFrontOriginFailover,
-        reason: 'One private S3 origin; a failover origin would need a replicated bucket, a cost the operator opts into.',
+        reason:
+          'One private S3 origin; a failover origin would need a replicated bucket, a cost the operator opts into.',
       },
       ...(props.certificate
         ? []
         : [
             {
-              id: 'AwsSolutions-CFR4',
-              reason: 'Without a custom domain CloudFront serves its default certificate; TLSv1.2_2021 applies once domainNames are set.',
+              id: 'AwsSolutions::AwsSolutions-CFR4',
+              reason:
+                'Without a custom domain CloudFront serves its default certificate; TLSv1.2_2021 applies once domainNames are set.',
             },
             {
               id: GuardRule.cloudFrontCustomCertificate,
@@ -223,7 +233,8 @@ export class Delivery extends Construct {
             },
             {
               id: GuardRule.cloudFrontTlsPolicy,
-              reason: 'The TLSv1.2_2021 minimum applies once a custom domain is set; the default certificate cannot carry it.',
+              reason:
+                'The TLSv1.2_2021 minimum applies once a custom domain is set; the default certificate cannot carry it.',
             },
           ]),
     );
@@ -236,7 +247,11 @@ export class Delivery extends Construct {
   public grantReadSigningKeys(grantee: iam.IGrantable): iam.Grant {
     return iam.Grant.addToPrincipal({
       grantee,
-      actions: ['cloudfront-keyvaluestore:DescribeKeyValueStore', 'cloudfront-keyvaluestore:GetKey', 'cloudfront-keyvaluestore:ListKeys'],
+      actions: [
+        'cloudfront-keyvaluestore:DescribeKeyValueStore',
+        'cloudfront-keyvaluestore:GetKey',
+        'cloudfront-keyvaluestore:ListKeys',
+      ],
       resourceArns: [this.signingKeys.keyValueStoreArn],
     });
   }

@@ -94,15 +94,21 @@ export class Firewall extends Construct {
     const scoped = props.scopedRateLimits ?? [];
     for (const rule of scoped) {
       if (!RULE_NAME.test(rule.name)) {
-        throw new Error(`Firewall: scoped rate limit name must match ${RULE_NAME}, received ${JSON.stringify(rule.name)}`);
+        throw new Error(
+          `Firewall: scoped rate limit name must match ${RULE_NAME}, received ${JSON.stringify(rule.name)}`,
+        );
       }
       checkRate(`scoped rate limit ${rule.name}`, rule.limit);
       if (rule.limit > props.rateLimit) {
-        throw new Error(`Firewall: scoped rate limit ${rule.name} (${rule.limit}) must not exceed rateLimit (${props.rateLimit})`);
+        throw new Error(
+          `Firewall: scoped rate limit ${rule.name} (${rule.limit}) must not exceed rateLimit (${props.rateLimit})`,
+        );
       }
     }
     if (props.scope === 'CLOUDFRONT' && !Token.isUnresolved(stack.region) && stack.region !== 'us-east-1') {
-      throw new Error(`Firewall: a CLOUDFRONT web ACL must be created in us-east-1, received a stack in ${stack.region}`);
+      throw new Error(
+        `Firewall: a CLOUDFRONT web ACL must be created in us-east-1, received a stack in ${stack.region}`,
+      );
     }
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const prefix = `${stack.stackName}-${id}`.replace(/[^A-Za-z0-9-]/g, '-');
@@ -162,7 +168,9 @@ export class Firewall extends Construct {
             aggregateKeyType: 'IP',
             evaluationWindowSec: window,
             limit: rule.limit,
-            scopeDownStatement: { andStatement: { statements: [methodIs(rule.method), pathEndsWith(rule.pathSuffix)] } },
+            scopeDownStatement: {
+              andStatement: { statements: [methodIs(rule.method), pathEndsWith(rule.pathSuffix)] },
+            },
           },
         },
         visibilityConfig: visibility(rule.name),
@@ -172,7 +180,9 @@ export class Firewall extends Construct {
       name: 'RateLimitPerIp',
       priority: rules.length,
       action: rateLimited,
-      statement: { rateBasedStatement: { aggregateKeyType: 'IP', evaluationWindowSec: window, limit: props.rateLimit } },
+      statement: {
+        rateBasedStatement: { aggregateKeyType: 'IP', evaluationWindowSec: window, limit: props.rateLimit },
+      },
       visibilityConfig: visibility('RateLimitPerIp'),
     });
     for (const name of otherManaged) rules.push(managed(name));

@@ -1,5 +1,5 @@
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
-import type { IGrantable, Grant } from 'aws-cdk-lib/aws-iam';
+import type { Grant, IGrantable } from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
@@ -70,7 +70,10 @@ export class MediaStorage extends Construct {
     }
     const abortAfter = checkDays('abortIncompleteUploadAfterDays', props.abortIncompleteUploadAfterDays ?? 7);
     const logExpiration = checkDays('accessLogExpirationDays', props.accessLogExpirationDays ?? 365);
-    const noncurrentExpiration = checkDays('noncurrentVersionExpirationDays', props.noncurrentVersionExpirationDays ?? 7);
+    const noncurrentExpiration = checkDays(
+      'noncurrentVersionExpirationDays',
+      props.noncurrentVersionExpirationDays ?? 7,
+    );
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
 
     this.encryptionKey = new kms.Key(this, 'Key', {
@@ -95,11 +98,23 @@ export class MediaStorage extends Construct {
       removalPolicy,
     });
     Validations.of(this.logBucket).acknowledge(
-      { id: 'AwsSolutions-S1', reason: 'This is the access log bucket; logging it to itself would loop.' },
-      { id: GuardRule.s3ServerAccessLogging, reason: 'This is the access log bucket; logging it to itself would loop.' },
-      { id: GuardRule.s3EventNotifications, reason: 'Nothing reacts to new log objects; they are read by log analytics on demand.' },
+      {
+        id: 'AwsSolutions::AwsSolutions-S1',
+        reason: 'This is the access log bucket; logging it to itself would loop.',
+      },
+      {
+        id: GuardRule.s3ServerAccessLogging,
+        reason: 'This is the access log bucket; logging it to itself would loop.',
+      },
+      {
+        id: GuardRule.s3EventNotifications,
+        reason: 'Nothing reacts to new log objects; they are read by log analytics on demand.',
+      },
       { id: GuardRule.s3ObjectLock, reason: 'Logs expire by lifecycle rule; Object Lock would block the expiry.' },
-      { id: GuardRule.s3KmsEncryption, reason: 'S3 server access logging and CloudFront standard logs require SSE-S3 on the target bucket.' },
+      {
+        id: GuardRule.s3KmsEncryption,
+        reason: 'S3 server access logging and CloudFront standard logs require SSE-S3 on the target bucket.',
+      },
     );
 
     const secureDefaults = {
@@ -151,7 +166,7 @@ export class MediaStorage extends Construct {
     Validations.of(this).acknowledge({
       id: 'Annotation::@aws-cdk/aws-cloudfront-origins:wildcardKeyPolicyForOac',
       reason:
-        'CloudFront may decrypt media only for distributions of this account (aws:SourceArn), and only through the media bucket (kms:ViaService); naming the one distribution would make the key, bucket and distribution depend on each other.',
+        'CloudFront may decrypt only on behalf of distributions of this account (aws:SourceArn condition); naming the one distribution would make the key, the bucket and the distribution depend on each other in a cycle.',
     });
     Validations.of(this.mediaBucket).acknowledge({
       id: GuardRule.s3EventNotifications,
@@ -159,7 +174,8 @@ export class MediaStorage extends Construct {
     });
     Validations.of(this.uploadBucket).acknowledge({
       id: GuardRule.s3EventNotifications,
-      reason: 'The transcoding pipeline adds the ObjectCreated notification to its queue when it is deployed with this bucket.',
+      reason:
+        'The transcoding pipeline adds the ObjectCreated notification to its queue when it is deployed with this bucket.',
     });
   }
 

@@ -1,0 +1,158 @@
+import { Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { MediaStorage } from '../../lib/constructs/media-storage';
+import { synthesizeDefault } from '../support/synth';
+
+const bucketWith = (props: Record<string, unknown>) => Match.objectLike(props);
+
+describe('MediaStorage', () => {
+  const { platformTemplate: template, platform } = synthesizeDefault();
+  const uploadBucketId = platform.getLogicalId(platform.storage.uploadBucket.node.defaultChild as never);
+  const mediaBucketId = platform.getLogicalId(platform.storage.mediaBucket.node.defaultChild as never);
+  const logBucketId = platform.getLogicalId(platform.storage.logBucket.node.defaultChild as never);
+
+  it('creates exactly three buckets: uploads, media and logs', () => {
+    template.resourceCountIs('AWS::S3::Bucket', 3);
+  });
+
+  it.each([
+    ['upload', uploadBucketId],
+    ['media', mediaBucketId],
+    ['log', logBucketId],
+  ])('blocks all public access to the %s bucket', (_name, logicalId) => {
+    const bucket = template.toJSON().Resources[logicalId];
+
+    expect(bucket.Properties.PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
+  });
+
+  it.each([
+    ['upload', uploadBucketId],
+    ['media', mediaBucketId],
+    ['log', logBucketId],
+  ])('denies requests to the %s bucket without TLS 1.2', (_name, logicalId) => {
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      Bucket: { Ref: logicalId },
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Deny',
+            Action: 's3:*',
+            Principal: { AWS: '*' },
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          }),
+          Match.objectLike({
+            Effect: 'Deny',
+            Action: 's3:*',
+            Principal: { AWS: '*' },
+            Condition: { NumericLessThan: { 's3:TlsVersion': 1.2 } },
+          }),
+        ]),
+      },
+    });
+  });
+
+  it.each([
+    ['upload', uploadBucketId],
+    ['media', mediaBucketId],
+  ])('encrypts the %s bucket with the rotating customer managed key and S3 Bucket Keys', (_name, logicalId) => {
+    const bucket = template.toJSON().Resources[logicalId];
+    const keyId = platform.getLogicalId(platform.storage.encryptionKey.node.defaultChild as never);
+
+    expect(bucket.Properties.BucketEncryption.ServerSideEncryptionConfiguration).toEqual([
+      {
+        BucketKeyEnabled: true,
+        ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: { 'Fn::GetAtt': [keyId, 'Arn'] } },
+      },
+    ]);
+    template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+  });
+
+  it('encrypts the log bucket with S3-managed keys, the only kind log delivery can write', () => {
+    const bucket = template.toJSON().Resources[logBucketId];
+
+    expect(bucket.Properties.BucketEncryption.ServerSideEncryptionConfiguration).toEqual([
+      { ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } },
+    ]);
+  });
+
+  it('logs access to the upload and media buckets into the log bucket', () => {
+    for (const [logicalId, prefix] of [
+      [uploadBucketId, 's3/uploads/'],
+      [mediaBucketId, 's3/media/'],
+    ] as const) {
+      expect(template.toJSON().Resources[logicalId].Properties.LoggingConfiguration).toEqual({
+        DestinationBucketName: { Ref: logBucketId },
+        LogFilePrefix: prefix,
+      });
+    }
+  });
+
+  it('lets browsers PUT upload parts from the allowed origins and read their ETag', () => {
+    const bucket = template.toJSON().Resources[uploadBucketId];
+
+    expect(bucket.Properties.CorsConfiguration.CorsRules).toEqual([
+      expect.objectContaining({
+        AllowedMethods: ['PUT', 'HEAD'],
+        AllowedOrigins: ['*'],
+        ExposedHeaders: ['ETag'],
+      }),
+    ]);
+  });
+
+  it('aborts incomplete multipart uploads after seven days', () => {
+    template.hasResourceProperties(
+      'AWS::S3::Bucket',
+      bucketWith({
+        CorsConfiguration: Match.anyValue(),
+        LifecycleConfiguration: {
+          Rules: Match.arrayWith([
+            Match.objectLike({ AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 }, Status: 'Enabled' }),
+          ]),
+        },
+      }),
+    );
+  });
+
+  it('keeps buckets and their data when the stack is deleted', () => {
+    for (const logicalId of [uploadBucketId, mediaBucketId, logBucketId]) {
+      expect(template.toJSON().Resources[logicalId].DeletionPolicy).toBe('Retain');
+    }
+  });
+
+  it('grants an uploader PutObject on uploads/ only, with the key to encrypt', () => {
+    // Prepare
+    const stack = new Stack();
+    const storage = new MediaStorage(stack, 'Storage');
+    const role = new iam.Role(stack, 'Uploader', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+
+    // Act
+    storage.grantWriteUploads(role);
+
+    // Assess
+    const statements = Template.fromStack(stack).findResources('AWS::IAM::Policy');
+    const statement = JSON.stringify(Object.values(statements)[0]);
+    expect(statement).toContain('/uploads/*');
+    expect(statement).toContain('s3:PutObject');
+    expect(statement).toContain('kms:GenerateDataKey*');
+    expect(statement).not.toContain('s3:GetObject');
+    expect(statement).not.toContain('s3:DeleteObject');
+  });
+
+  it('rejects an empty list of allowed origins, saying what it received', () => {
+    expect(() => new MediaStorage(new Stack(), 'Storage', { allowedOrigins: [] })).toThrow(
+      /allowedOrigins must name at least one origin.*received \[\]/,
+    );
+  });
+
+  it('rejects a non-positive abort window, saying what it received', () => {
+    expect(() => new MediaStorage(new Stack(), 'Storage', { abortIncompleteUploadAfterDays: 0 })).toThrow(
+      /abortIncompleteUploadAfterDays must be a whole number of days from 1 to 3653, received 0/,
+    );
+  });
+});

@@ -1,0 +1,141 @@
+import fc from 'fast-check';
+import { keyValueStoreKey, mintPlaybackToken, parsePlaybackToken } from '../../lambda/core/playback-token';
+import {
+  loadPlaybackTokenFunction,
+  type ViewerRequest,
+  type ViewerResponse,
+  viewerRequestEvent,
+} from '../../local/cloudfront-function-runtime';
+
+const current = { keyId: 'k2', secret: 'current-secret-current-secret-0123456789' };
+const retired = { keyId: 'k1', secret: 'retired-secret-retired-secret-0123456789' };
+const store = new Map([
+  [keyValueStoreKey(current.keyId), current.secret],
+  [keyValueStoreKey(retired.keyId), retired.secret],
+]);
+const handler = loadPlaybackTokenFunction({ get: (key) => store.get(key) });
+const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+async function request(uri: string): Promise<ViewerRequest | ViewerResponse> {
+  return handler(viewerRequestEvent(uri));
+}
+const isForbidden = (result: ViewerRequest | ViewerResponse) => 'statusCode' in result && result.statusCode === 403;
+
+describe('the playback token CloudFront Function, run from its deployed source', () => {
+  const video = 'vid_abc123';
+  const token = mintPlaybackToken(current, video, nowSeconds() + 3600);
+
+  it('passes a valid token and strips /t/{token} so every viewer shares one cache key', async () => {
+    const result = await request(`/t/${token}/v/${video}/hls/master.m3u8`);
+
+    expect(result).toMatchObject({ method: 'GET', uri: `/v/${video}/hls/master.m3u8` });
+  });
+
+  it.each(['hls/720p/segment_00042.ts', 'hls/720p.m3u8', 'mp4/720p.mp4', 'thumbs/0001.jpg'])(
+    'passes every delivery path: %s',
+    async (file) => {
+      expect(await request(`/t/${token}/v/${video}/${file}`)).toMatchObject({ uri: `/v/${video}/${file}` });
+    },
+  );
+
+  it('drops the query string, which the cache key ignores anyway', async () => {
+    const result = (await request(`/t/${token}/v/${video}/mp4/720p.mp4?download=1`)) as ViewerRequest;
+
+    expect(result.querystring).toEqual({});
+  });
+
+  it('still accepts tokens signed with a retired key that remains in the store (rotation)', async () => {
+    const old = mintPlaybackToken(retired, video, nowSeconds() + 60);
+
+    expect(await request(`/t/${old}/v/${video}/hls/master.m3u8`)).toMatchObject({ uri: `/v/${video}/hls/master.m3u8` });
+  });
+
+  it('answers 403, not cacheable, to a path without a token', async () => {
+    const result = await request(`/v/${video}/hls/master.m3u8`);
+
+    expect(result).toEqual({
+      statusCode: 403,
+      statusDescription: 'Forbidden',
+      headers: { 'cache-control': { value: 'no-store' } },
+    });
+  });
+
+  it('answers 403 to a token for another video', async () => {
+    expect(isForbidden(await request(`/t/${token}/v/vid_other/hls/master.m3u8`))).toBe(true);
+  });
+
+  it('answers 403 to an expired token', async () => {
+    const expired = mintPlaybackToken(current, video, nowSeconds() - 1);
+
+    expect(isForbidden(await request(`/t/${expired}/v/${video}/hls/master.m3u8`))).toBe(true);
+  });
+
+  it('answers 403 to a token signed with a key that is not in the store', async () => {
+    const unknown = mintPlaybackToken({ keyId: 'k9', secret: current.secret }, video, nowSeconds() + 60);
+
+    expect(isForbidden(await request(`/t/${unknown}/v/${video}/hls/master.m3u8`))).toBe(true);
+  });
+
+  it('answers 403 to a token whose expiry was pushed out', async () => {
+    const parsed = parsePlaybackToken(token);
+    const extended = `${parsed?.keyId}.${(parsed?.expiresAt ?? 0) + 86_400}.${parsed?.signature}`;
+
+    expect(isForbidden(await request(`/t/${extended}/v/${video}/hls/master.m3u8`))).toBe(true);
+  });
+
+  it.each([
+    ['an empty token', `/t//v/${video}/hls/master.m3u8`],
+    ['a token without a signature', `/t/k2.99999999999/v/${video}/hls/master.m3u8`],
+    ['a short signature', `/t/${token.slice(0, -1)}/v/${video}/hls/master.m3u8`],
+    ['a percent-encoded token', `/t/${encodeURIComponent(`${token}/`)}v/${video}/hls/master.m3u8`],
+    ['a path traversal', `/t/${token}/v/${video}/hls/../../other/hls/master.m3u8`],
+    ['a dot segment', `/t/${token}/v/${video}/hls/./master.m3u8`],
+    ['an unknown output folder', `/t/${token}/v/${video}/uploads/source.mp4`],
+    ['a bare video folder', `/t/${token}/v/${video}/`],
+    ['the root', '/'],
+  ])('answers 403 to %s', async (_case, uri) => {
+    expect(isForbidden(await request(uri))).toBe(true);
+  });
+
+  describe('property-based', () => {
+    it('answers arbitrary paths with 403 or a rewrite to /v/, and never throws', async () => {
+      await fc.assert(
+        fc.asyncProperty(fc.string({ maxLength: 300 }), async (tail) => {
+          const result = await request(`/${tail}`);
+          if (!isForbidden(result)) expect((result as ViewerRequest).uri.startsWith('/v/')).toBe(true);
+        }),
+      );
+    });
+
+    it('agrees with the core module on which tokens are well-formed and valid', async () => {
+      const tokenish = fc.oneof(
+        fc.string({ maxLength: 90 }),
+        fc
+          .tuple(fc.stringMatching(/^[A-Za-z0-9_.-]{0,34}$/), fc.integer({ min: 0, max: 2 ** 40 }), fc.base64String())
+          .map(([keyId, expiry, signature]) => `${keyId}.${expiry}.${signature.replace(/=+$/, '')}`),
+        fc.constant(token),
+      );
+      await fc.assert(
+        fc.asyncProperty(tokenish, async (candidate) => {
+          const result = await request(`/t/${candidate}/v/${video}/hls/master.m3u8`);
+          const coreParses = parsePlaybackToken(candidate) !== undefined;
+          // The function may only pass what the core module can parse; the minted token must pass.
+          if (!isForbidden(result)) expect(coreParses).toBe(true);
+          if (candidate === token) expect(isForbidden(result)).toBe(false);
+        }),
+      );
+    });
+
+    it('passes every freshly minted token for the video it names, and no other video', async () => {
+      const ids = fc.stringMatching(/^[A-Za-z0-9_-]{1,64}$/);
+      await fc.assert(
+        fc.asyncProperty(ids, ids, fc.integer({ min: 60, max: 86_400 * 365 }), async (id, otherId, ttl) => {
+          fc.pre(id !== otherId);
+          const minted = mintPlaybackToken(current, id, nowSeconds() + ttl);
+          expect(await request(`/t/${minted}/v/${id}/mp4/720p.mp4`)).toMatchObject({ uri: `/v/${id}/mp4/720p.mp4` });
+          expect(isForbidden(await request(`/t/${minted}/v/${otherId}/mp4/720p.mp4`))).toBe(true);
+        }),
+      );
+    });
+  });
+});
