@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { ConfigError, DEFAULT_CONFIG, resolveConfig } from '../lib/config';
 
@@ -69,5 +71,13 @@ describe('configuration', () => {
         expect([config.apiRateLimit, config.rateWindowSeconds]).toEqual([limit, window]);
       }),
     );
+  });
+
+  it('documents every setting in the README configuration table', () => {
+    const readme = readFileSync(join(__dirname, '..', 'README.md'), 'utf8');
+    const table = readme.slice(readme.indexOf('## Configuration'), readme.indexOf('## Default settings'));
+    const settings = [...Object.keys(DEFAULT_CONFIG), 'account', 'originShieldRegion', 'domainNames', 'certificateArn'];
+
+    for (const setting of settings) expect(table).toMatch(new RegExp(`^\\| \`${setting}\` +\\|`, 'm'));
   });
 });

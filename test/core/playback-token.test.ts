@@ -6,7 +6,7 @@ import {
   verifyPlaybackToken,
 } from '../../lambda/core/playback-token';
 
-const key = { keyId: 'k2026', secret: 'x'.repeat(24) + 'secret-material-0123' };
+const key = { keyId: 'k2026', secret: 'playback-secret-material-for-tests-0123' };
 const secrets = new Map([[key.keyId, key.secret]]);
 const now = 1_800_000_000;
 
