@@ -36,12 +36,14 @@ export interface KeyValueLookup {
   get(key: string): string | undefined | Promise<string | undefined>;
 }
 
-const IMPORT_CLOUDFRONT = /^import cf from 'cloudfront';$/m;
+/** The runtime's own modules are the only imports a function may have. */
+const RUNTIME_IMPORT = /^import (\w+) from '(cloudfront|crypto)';$/gm;
 
 /** Loads a viewer-request function from its source text, bound to a KeyValueStore. */
 export function compileViewerRequestFunction(source: string, store: KeyValueLookup): ViewerRequestHandler {
-  if (!IMPORT_CLOUDFRONT.test(source)) {
-    throw new Error("The function source must import the runtime as `import cf from 'cloudfront';`");
+  const otherImport = /^\s*(import|export)\b.*$/m.exec(source.replace(RUNTIME_IMPORT, ''));
+  if (otherImport) {
+    throw new Error(`CloudFront Functions can import only 'cloudfront' and 'crypto'; found: ${otherImport[0].trim()}`);
   }
   const cloudfront = {
     kvs: () => ({
@@ -55,19 +57,17 @@ export function compileViewerRequestFunction(source: string, store: KeyValueLook
       },
     }),
   };
-  const runtimeCrypto = { createHmac, createHash };
-  const require = (name: string) => {
-    if (name === 'crypto') return runtimeCrypto;
-    throw new Error(`CloudFront Functions have no module ${name}`);
-  };
-  // The only ES module syntax the runtime allows is importing its own modules; everything else
-  // in the file is a script, so it runs in a function scope with those modules bound.
-  const body = `${source.replace(IMPORT_CLOUDFRONT, 'const cf = cloudfront;')}\nreturn handler;`;
-  const factory = new Function('cloudfront', 'require', `'use strict';\n${body}`) as (
-    cf: unknown,
-    req: unknown,
+  const modules: Record<string, unknown> = { cloudfront, crypto: { createHmac, createHash } };
+  // Apart from importing the runtime's modules the file is a script, so it runs in a function
+  // scope with those modules bound to the names it imports them as.
+  const body = source.replace(
+    RUNTIME_IMPORT,
+    (_line, name: string, module: string) => `const ${name} = runtimeModules['${module}'];`,
+  );
+  const factory = new Function('runtimeModules', `'use strict';\n${body}\nreturn handler;`) as (
+    runtimeModules: Record<string, unknown>,
   ) => ViewerRequestHandler;
-  return factory(cloudfront, require);
+  return factory(modules);
 }
 
 /** Loads the deployed playback-token function, bound to a KeyValueStore. */

@@ -18,6 +18,6 @@ fi
 
 export CDK_DISABLE_CLI_TELEMETRY=true
 start=$(date +%s%N)
-npx cdk synth --all --quiet
+npx cdk synth --quiet
 elapsed_ms=$(( ($(date +%s%N) - start) / 1000000 ))
 echo "Synthesized VodEdge (us-east-1) and VodPlatform into cdk.out/ in ${elapsed_ms} ms; nag and guard found nothing unacknowledged."

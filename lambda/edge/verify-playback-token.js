@@ -2,10 +2,11 @@
 // /t/{keyId}.{expiresAt}.{signature}/v/{videoId}/{file} and strips /t/{token} before the cache
 // lookup, so every viewer of a video shares one cached copy. Anything else is answered 403.
 // The token format is defined in lambda/core/playback-token.ts; keep the two in step.
-// This file is deployed as is: plain JavaScript, no imports but the runtime's own modules.
+// This file is deployed as is: plain JavaScript, no imports but the runtime's own modules, and
+// none of the syntax the runtime rejects although Node accepts it (for...of, default parameters).
 import cf from 'cloudfront';
+import crypto from 'crypto';
 
-const crypto = require('crypto');
 const keys = cf.kvs();
 
 // Only the characters our own paths use: no dots-only segments, no encoded bytes, no queries.

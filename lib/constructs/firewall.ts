@@ -42,6 +42,12 @@ export interface FirewallProps {
    */
   readonly scopedRateLimits?: readonly ScopedRateLimit[];
   /**
+   * Rules of the managed rule groups that should only count matches instead of blocking, by
+   * group name; for rules that would block legitimate traffic of this application.
+   * @default - every managed rule blocks
+   */
+  readonly countOnlyManagedRules?: Readonly<Partial<Record<ManagedRuleGroupName, readonly string[]>>>;
+  /**
    * How long WAF logs are kept.
    * @default logs.RetentionDays.ONE_YEAR
    */
@@ -59,6 +65,7 @@ export const MANAGED_RULE_GROUPS = [
   'AWSManagedRulesCommonRuleSet',
   'AWSManagedRulesKnownBadInputsRuleSet',
 ] as const;
+export type ManagedRuleGroupName = (typeof MANAGED_RULE_GROUPS)[number];
 
 const RULE_NAME = /^[A-Za-z0-9-]{1,64}$/;
 const WINDOWS = [60, 120, 300, 600];
@@ -150,13 +157,24 @@ export class Firewall extends Construct {
 
     const rules: wafv2.CfnWebACL.RuleProperty[] = [];
     const [ipReputation, ...otherManaged] = MANAGED_RULE_GROUPS;
-    const managed = (name: string): wafv2.CfnWebACL.RuleProperty => ({
-      name,
-      priority: rules.length,
-      overrideAction: { none: {} },
-      statement: { managedRuleGroupStatement: { vendorName: 'AWS', name } },
-      visibilityConfig: visibility(name),
-    });
+    const managed = (name: ManagedRuleGroupName): wafv2.CfnWebACL.RuleProperty => {
+      const counted = props.countOnlyManagedRules?.[name] ?? [];
+      return {
+        name,
+        priority: rules.length,
+        overrideAction: { none: {} },
+        statement: {
+          managedRuleGroupStatement: {
+            vendorName: 'AWS',
+            name,
+            ...(counted.length > 0
+              ? { ruleActionOverrides: counted.map((rule) => ({ name: rule, actionToUse: { count: {} } })) }
+              : {}),
+          },
+        },
+        visibilityConfig: visibility(name),
+      };
+    };
     rules.push(managed(ipReputation));
     for (const rule of scoped) {
       rules.push({

@@ -90,6 +90,15 @@ describe('Firewall', () => {
     }
   });
 
+  it('lets large upload completions through the API by only counting the 8 KB body-size rule', () => {
+    const common = rule(apiAcl, 'AWSManagedRulesCommonRuleSet')?.Statement.ManagedRuleGroupStatement;
+
+    expect(common.RuleActionOverrides).toEqual([{ Name: 'SizeRestrictions_BODY', ActionToUse: { Count: {} } }]);
+    expect(
+      rule(cdnAcl, 'AWSManagedRulesCommonRuleSet')?.Statement.ManagedRuleGroupStatement.RuleActionOverrides,
+    ).toBeUndefined();
+  });
+
   it('gives every rule a distinct priority and CloudWatch metrics', () => {
     for (const acl of [cdnAcl, apiAcl]) {
       const priorities = acl.Rules.map((r: Rule) => r.Priority);

@@ -1,6 +1,9 @@
+import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { keyValueStoreKey, mintPlaybackToken, parsePlaybackToken } from '../../lambda/core/playback-token';
+import { PLAYBACK_TOKEN_FUNCTION_PATH } from '../../lambda/edge/functions';
 import {
+  compileViewerRequestFunction,
   loadPlaybackTokenFunction,
   type ViewerRequest,
   type ViewerResponse,
@@ -137,5 +140,23 @@ describe('the playback token CloudFront Function, run from its deployed source',
         }),
       );
     });
+  });
+});
+
+describe('the playback token function source', () => {
+  const source = readFileSync(PLAYBACK_TOKEN_FUNCTION_PATH, 'utf8');
+
+  it('avoids syntax that cloudfront-js-2.0 rejects although Node accepts it', () => {
+    expect(source).not.toMatch(/\bfor\s*\([^)]*\bof\b/); // for...of
+    expect(source).not.toMatch(/function\s*\w*\s*\([^)]*=/); // default parameters
+    expect(source).not.toMatch(/\brequire\s*\(/);
+    expect(source).not.toMatch(/^\s*export\b/m);
+  });
+
+  it('imports only the runtime modules, which the loader refuses to go beyond', () => {
+    expect(source.match(/^import .*$/gm)).toEqual(["import cf from 'cloudfront';", "import crypto from 'crypto';"]);
+    expect(() => compileViewerRequestFunction(`import fs from 'fs';\n${source}`, { get: () => undefined })).toThrow(
+      "CloudFront Functions can import only 'cloudfront' and 'crypto'; found: import fs from 'fs';",
+    );
   });
 });
