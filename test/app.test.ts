@@ -1,12 +1,10 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Validations } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { IConstruct } from 'constructs';
-import { createVodApp } from '../lib/app';
-import { synthesize, synthesizeDefault } from './support/synth';
+import { createAppAsCli, synthesize, synthesizeDefault, type ValidationReport } from './support/synth';
 
 function acknowledgementsUnder(root: IConstruct): { path: string; id: string; reason: string }[] {
   return root.node.findAll().flatMap((construct) =>
@@ -47,13 +45,24 @@ describe('the CDK app', () => {
     }
   });
 
-  it('fails the synth when a resource breaks a rule that nobody acknowledged', () => {
+  it('fails the synth when a resource breaks a rule that nobody acknowledged, in both checkers', () => {
     // Prepare: the real app plus one bucket with none of the secure defaults.
-    const vod = createVodApp({ outdir: mkdtempSync(join(tmpdir(), 'vod-synth-')) });
+    const { vod, outdir } = createAppAsCli();
     new s3.Bucket(vod.platform, 'CarelessBucket');
 
-    // Act and assess
+    // Act
     expect(() => vod.app.synth()).toThrow(/[Vv]alidation/);
+
+    // Assess: cdk-nag and cfn-guard both report the careless bucket, and nothing else.
+    const report: ValidationReport = JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8'));
+    const failing = report.pluginReports.filter((plugin) => plugin.violations.length > 0);
+    expect(failing.map((plugin) => plugin.pluginName).sort()).toEqual(['AwsSolutions', 'cdk-validator-cfnguard']);
+    for (const plugin of failing) {
+      const paths = (plugin.violations as { violatingConstructs: { constructPath: string }[] }[]).flatMap((violation) =>
+        violation.violatingConstructs.map((construct) => construct.constructPath),
+      );
+      expect(new Set(paths)).toEqual(new Set(['VodPlatform/CarelessBucket/Resource']));
+    }
   });
 
   it('puts the CDN web ACL in us-east-1 and the platform in the configured region', () => {

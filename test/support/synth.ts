@@ -25,10 +25,7 @@ export interface SynthesizedApp extends VodApp {
  * the given `vod` configuration overrides. Throws if a check reports an unacknowledged finding.
  */
 export function synthesize(overrides: Record<string, unknown> = {}): SynthesizedApp {
-  const outdir = mkdtempSync(join(tmpdir(), 'vod-synth-'));
-  // The CLI feeds cdk.json's context (feature flags included) to the app; do the same.
-  const cdkJson = JSON.parse(readFileSync(join(__dirname, '..', '..', 'cdk.json'), 'utf8'));
-  const vod = createVodApp({ outdir, context: { ...cdkJson.context, [CONFIG_CONTEXT_KEY]: overrides } });
+  const { vod, outdir } = createAppAsCli(overrides);
   const assembly = vod.app.synth();
   return {
     ...vod,
@@ -36,6 +33,16 @@ export function synthesize(overrides: Record<string, unknown> = {}): Synthesized
     platformTemplate: Template.fromJSON(assembly.getStackArtifact(vod.platform.artifactId).template),
     report: JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8')),
   };
+}
+
+/**
+ * Builds the app as `cdk synth` would, with cdk.json's context (feature flags included) and the
+ * given `vod` overrides, writing into a fresh folder. Nothing is synthesized yet.
+ */
+export function createAppAsCli(overrides: Record<string, unknown> = {}): { vod: VodApp; outdir: string } {
+  const outdir = mkdtempSync(join(tmpdir(), 'vod-synth-'));
+  const cdkJson = JSON.parse(readFileSync(join(__dirname, '..', '..', 'cdk.json'), 'utf8'));
+  return { vod: createVodApp({ outdir, context: { ...cdkJson.context, [CONFIG_CONTEXT_KEY]: overrides } }), outdir };
 }
 
 let defaultApp: SynthesizedApp | undefined;
