@@ -13,6 +13,13 @@ export function addComplianceChecks(app: App): void {
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new CfnGuardValidator());
 }
 
+/** Acknowledgement ids of the cdk-nag AwsSolutions rules we acknowledge somewhere. */
+export const NagRule = {
+  s3ServerAccessLogs: 'AwsSolutions::AwsSolutions-S1',
+  cloudFrontGeoRestriction: 'AwsSolutions::AwsSolutions-CFR1',
+  cloudFrontTlsWithDefaultCertificate: 'AwsSolutions::AwsSolutions-CFR4',
+} as const;
+
 /** Acknowledgement ids of the Control Tower rules we acknowledge somewhere, by what they ask. */
 export const GuardRule = {
   s3ServerAccessLogging: 'cdk-validator-cfnguard::s3_bucket_logging_enabled_check',

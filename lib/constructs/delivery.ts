@@ -6,7 +6,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { PLAYBACK_TOKEN_FUNCTION_PATH } from '../../lambda/edge/functions';
-import { GuardRule } from '../checks';
+import { GuardRule, NagRule } from '../checks';
 
 /** Viewer paths, before the token function strips `/t/{token}`. Manifests get the short TTL. */
 export const MANIFEST_PATH_PATTERN = '*.m3u8';
@@ -203,7 +203,7 @@ export class Delivery extends Construct {
 
     Validations.of(this.distribution).acknowledge(
       {
-        id: 'AwsSolutions::AwsSolutions-CFR1',
+        id: NagRule.cloudFrontGeoRestriction,
         reason: 'Video is licensed per audience by the operator; geo restriction is opt-in through the distribution.',
       },
       {
@@ -219,7 +219,7 @@ export class Delivery extends Construct {
         ? []
         : [
             {
-              id: 'AwsSolutions::AwsSolutions-CFR4',
+              id: NagRule.cloudFrontTlsWithDefaultCertificate,
               reason:
                 'Without a custom domain CloudFront serves its default certificate; TLSv1.2_2021 applies once domainNames are set.',
             },

@@ -3,7 +3,7 @@ import type { Grant, IGrantable } from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { GuardRule, restrictGrantsToAwsServices } from '../checks';
+import { GuardRule, NagRule, restrictGrantsToAwsServices } from '../checks';
 
 /** Where uploads land in the upload bucket; the pipeline listens on this prefix only. */
 export const UPLOAD_PREFIX = 'uploads/';
@@ -99,7 +99,7 @@ export class MediaStorage extends Construct {
     });
     Validations.of(this.logBucket).acknowledge(
       {
-        id: 'AwsSolutions::AwsSolutions-S1',
+        id: NagRule.s3ServerAccessLogs,
         reason: 'This is the access log bucket; logging it to itself would loop.',
       },
       {
