@@ -11,6 +11,15 @@ import { GuardRule, NagRule } from '../checks';
 /** Viewer paths, before the token function strips `/t/{token}`. Manifests get the short TTL. */
 export const MANIFEST_PATH_PATTERN = '*.m3u8';
 
+/**
+ * The `Cache-Control` the CDN sends with manifests and with media (segments, MP4, thumbnails).
+ * Media never changes under its key, hence `immutable`. The local twin's edge sends the same.
+ */
+export function cacheControlFor(kind: 'manifest' | 'media', ttl: Duration): string {
+  const maxAge = `max-age=${ttl.toSeconds()}`;
+  return kind === 'media' ? `${maxAge}, immutable` : maxAge;
+}
+
 export interface DeliveryProps {
   /** The bucket holding the transcoded outputs under `v/{id}/`. */
   readonly mediaBucket: s3.IBucket;
@@ -73,8 +82,10 @@ export class Delivery extends Construct {
   public readonly manifestCachePolicy: cloudfront.CachePolicy;
   /** Long-TTL policy for segments, MP4 and thumbnails. */
   public readonly mediaCachePolicy: cloudfront.CachePolicy;
-  /** CORS for web players and security headers on every response. */
-  public readonly responseHeadersPolicy: cloudfront.ResponseHeadersPolicy;
+  /** CORS, security headers and the manifests' `Cache-Control` for browsers. */
+  public readonly manifestResponseHeaders: cloudfront.ResponseHeadersPolicy;
+  /** CORS, security headers and the media's `Cache-Control` for browsers. */
+  public readonly mediaResponseHeaders: cloudfront.ResponseHeadersPolicy;
 
   constructor(scope: Construct, id: string, props: DeliveryProps) {
     super(scope, id);
@@ -130,45 +141,58 @@ export class Delivery extends Construct {
       enableAcceptEncodingBrotli: false,
     });
 
-    this.responseHeadersPolicy = new cloudfront.ResponseHeadersPolicy(this, 'ResponseHeaders', {
-      comment: 'CORS for web players, security headers',
-      corsBehavior: {
-        accessControlAllowOrigins: [...allowedOrigins],
-        accessControlAllowMethods: ['GET', 'HEAD', 'OPTIONS'],
-        accessControlAllowHeaders: ['Range', 'If-None-Match', 'If-Range'],
-        accessControlExposeHeaders: ['Content-Length', 'Content-Range', 'Accept-Ranges', 'ETag'],
-        accessControlAllowCredentials: false,
-        accessControlMaxAge: Duration.days(1),
-        originOverride: true,
-      },
-      securityHeadersBehavior: {
-        strictTransportSecurity: {
-          accessControlMaxAge: Duration.days(730),
-          includeSubdomains: true,
-          preload: false,
-          override: true,
+    // Browsers and players get the same freshness as the CDN: manifests briefly, media for long.
+    // Not overriding keeps a Cache-Control already set (the token check's no-store on a 403).
+    const responseHeaders = (id: string, cacheControl: string) =>
+      new cloudfront.ResponseHeadersPolicy(this, id, {
+        comment: `CORS for web players, security headers, Cache-Control: ${cacheControl}`,
+        customHeadersBehavior: { customHeaders: [{ header: 'Cache-Control', value: cacheControl, override: false }] },
+        corsBehavior: {
+          accessControlAllowOrigins: [...allowedOrigins],
+          accessControlAllowMethods: ['GET', 'HEAD', 'OPTIONS'],
+          accessControlAllowHeaders: ['Range', 'If-None-Match', 'If-Range'],
+          accessControlExposeHeaders: ['Content-Length', 'Content-Range', 'Accept-Ranges', 'ETag'],
+          accessControlAllowCredentials: false,
+          accessControlMaxAge: Duration.days(1),
+          originOverride: true,
         },
-        contentTypeOptions: { override: true },
-        frameOptions: { frameOption: cloudfront.HeadersFrameOption.DENY, override: true },
-        referrerPolicy: {
-          referrerPolicy: cloudfront.HeadersReferrerPolicy.STRICT_ORIGIN_WHEN_CROSS_ORIGIN,
-          override: true,
+        securityHeadersBehavior: {
+          strictTransportSecurity: {
+            accessControlMaxAge: Duration.days(730),
+            includeSubdomains: true,
+            preload: false,
+            override: true,
+          },
+          contentTypeOptions: { override: true },
+          frameOptions: { frameOption: cloudfront.HeadersFrameOption.DENY, override: true },
+          referrerPolicy: {
+            referrerPolicy: cloudfront.HeadersReferrerPolicy.STRICT_ORIGIN_WHEN_CROSS_ORIGIN,
+            override: true,
+          },
+          contentSecurityPolicy: {
+            contentSecurityPolicy: "default-src 'none'; frame-ancestors 'none'",
+            override: true,
+          },
         },
-        contentSecurityPolicy: { contentSecurityPolicy: "default-src 'none'; frame-ancestors 'none'", override: true },
-      },
-      removeHeaders: [
-        'x-amz-server-side-encryption',
-        'x-amz-server-side-encryption-aws-kms-key-id',
-        'x-amz-server-side-encryption-bucket-key-enabled',
-        'x-amz-version-id',
-      ],
-    });
+        removeHeaders: [
+          'x-amz-server-side-encryption',
+          'x-amz-server-side-encryption-aws-kms-key-id',
+          'x-amz-server-side-encryption-bucket-key-enabled',
+          'x-amz-version-id',
+        ],
+      });
+    this.manifestResponseHeaders = responseHeaders('ManifestResponseHeaders', cacheControlFor('manifest', manifestTtl));
+    this.mediaResponseHeaders = responseHeaders('MediaResponseHeaders', cacheControlFor('media', mediaTtl));
 
     const origin = origins.S3BucketOrigin.withOriginAccessControl(props.mediaBucket, {
       originAccessLevels: [cloudfront.AccessLevel.READ],
       ...(props.originShieldRegion ? { originShieldRegion: props.originShieldRegion } : {}),
     });
-    const behavior = (cachePolicy: cloudfront.ICachePolicy, compress: boolean): cloudfront.BehaviorOptions => ({
+    const behavior = (
+      cachePolicy: cloudfront.ICachePolicy,
+      responseHeadersPolicy: cloudfront.IResponseHeadersPolicy,
+      compress: boolean,
+    ): cloudfront.BehaviorOptions => ({
       origin,
       viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
       // GET and HEAD pass Range headers through to S3 (206/416); OPTIONS answers CORS preflights.
@@ -176,14 +200,16 @@ export class Delivery extends Construct {
       cachedMethods: cloudfront.CachedMethods.CACHE_GET_HEAD_OPTIONS,
       cachePolicy,
       compress,
-      responseHeadersPolicy: this.responseHeadersPolicy,
+      responseHeadersPolicy,
       functionAssociations: [{ function: this.tokenFunction, eventType: cloudfront.FunctionEventType.VIEWER_REQUEST }],
     });
 
     this.distribution = new cloudfront.Distribution(this, 'Distribution', {
       comment: 'Video delivery: HLS, MP4 with Range, thumbnails; every path needs a playback token',
-      defaultBehavior: behavior(this.mediaCachePolicy, false),
-      additionalBehaviors: { [MANIFEST_PATH_PATTERN]: behavior(this.manifestCachePolicy, true) },
+      defaultBehavior: behavior(this.mediaCachePolicy, this.mediaResponseHeaders, false),
+      additionalBehaviors: {
+        [MANIFEST_PATH_PATTERN]: behavior(this.manifestCachePolicy, this.manifestResponseHeaders, true),
+      },
       httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
       priceClass: props.priceClass ?? cloudfront.PriceClass.PRICE_CLASS_100,
       enableIpv6: true,

@@ -139,27 +139,38 @@ describe('Delivery', () => {
     template.hasResourceProperties('AWS::CloudFront::KeyValueStore', { ImportSource: Match.absent() });
   });
 
-  it('answers web players with CORS and security headers on every behavior', () => {
-    const policyId = logicalId(platform.delivery.responseHeadersPolicy);
-    template.hasResourceProperties('AWS::CloudFront::ResponseHeadersPolicy', {
-      ResponseHeadersPolicyConfig: Match.objectLike({
-        CorsConfig: Match.objectLike({
-          AccessControlAllowCredentials: false,
-          AccessControlAllowMethods: { Items: ['GET', 'HEAD', 'OPTIONS'] },
-          AccessControlAllowOrigins: { Items: ['*'] },
-          AccessControlExposeHeaders: { Items: Match.arrayWith(['Content-Range', 'Accept-Ranges', 'ETag']) },
-        }),
-        SecurityHeadersConfig: Match.objectLike({
-          StrictTransportSecurity: Match.objectLike({ AccessControlMaxAgeSec: 63_072_000, IncludeSubdomains: true }),
-          ContentTypeOptions: { Override: true },
-          FrameOptions: { FrameOption: 'DENY', Override: true },
-        }),
-      }),
-    });
-    for (const behavior of [config.DefaultCacheBehavior, ...config.CacheBehaviors]) {
-      expect(behavior.ResponseHeadersPolicyId).toEqual({ Ref: policyId });
-    }
-  });
+  it.each([
+    ['manifests', () => config.CacheBehaviors[0], () => platform.delivery.manifestResponseHeaders, 'max-age=10'],
+    [
+      'media',
+      () => config.DefaultCacheBehavior,
+      () => platform.delivery.mediaResponseHeaders,
+      'max-age=31536000, immutable',
+    ],
+  ])(
+    'answers %s with CORS for web players, security headers and Cache-Control',
+    (_kind, behavior, policy, cacheControl) => {
+      const policyConfig = (template.toJSON().Resources as Resources)[logicalId(policy())]?.Properties
+        .ResponseHeadersPolicyConfig;
+
+      expect(behavior().ResponseHeadersPolicyId).toEqual({ Ref: logicalId(policy()) });
+      expect(policyConfig.CorsConfig).toMatchObject({
+        AccessControlAllowCredentials: false,
+        AccessControlAllowMethods: { Items: ['GET', 'HEAD', 'OPTIONS'] },
+        AccessControlAllowOrigins: { Items: ['*'] },
+        AccessControlExposeHeaders: { Items: expect.arrayContaining(['Content-Range', 'Accept-Ranges', 'ETag']) },
+      });
+      expect(policyConfig.SecurityHeadersConfig).toMatchObject({
+        StrictTransportSecurity: { AccessControlMaxAgeSec: 63_072_000, IncludeSubdomains: true, Override: true },
+        ContentTypeOptions: { Override: true },
+        FrameOptions: { FrameOption: 'DENY', Override: true },
+      });
+      // Not overriding: the token check's 403 keeps its no-store.
+      expect(policyConfig.CustomHeadersConfig.Items).toEqual([
+        { Header: 'Cache-Control', Value: cacheControl, Override: false },
+      ]);
+    },
+  );
 
   it('writes access logs to the log bucket', () => {
     expect(config.Logging).toEqual({
