@@ -1,5 +1,5 @@
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
-import type { Grant, IGrantable } from 'aws-cdk-lib/aws-iam';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
@@ -179,18 +179,34 @@ export class MediaStorage extends Construct {
     });
   }
 
-  /** Lets the grantee sign and complete multipart uploads of sources under `uploads/`. */
-  public grantWriteUploads(grantee: IGrantable): Grant {
-    return this.uploadBucket.grantPut(grantee, `${UPLOAD_PREFIX}*`);
+  /**
+   * Lets the grantee sign multipart uploads of sources under `uploads/`, list their parts (to
+   * resume) and abort them; with the key, since S3 encrypts each part under it.
+   */
+  public grantWriteUploads(grantee: iam.IGrantable): iam.Grant {
+    this.encryptionKey.grantEncryptDecrypt(grantee);
+    return this.grantObjects(grantee, this.uploadBucket, UPLOAD_PREFIX, [
+      's3:PutObject',
+      's3:AbortMultipartUpload',
+      's3:ListMultipartUploadParts',
+    ]);
   }
 
-  /** Lets the grantee read uploaded sources (the transcoder). */
-  public grantReadUploads(grantee: IGrantable): Grant {
-    return this.uploadBucket.grantRead(grantee, `${UPLOAD_PREFIX}*`);
+  /** Lets the grantee read uploaded sources (the transcoder): GetObject under `uploads/`, no listing. */
+  public grantReadUploads(grantee: iam.IGrantable): iam.Grant {
+    this.encryptionKey.grantDecrypt(grantee);
+    return this.grantObjects(grantee, this.uploadBucket, UPLOAD_PREFIX, ['s3:GetObject']);
   }
 
-  /** Lets the grantee write transcoded outputs under `v/`. */
-  public grantWriteMedia(grantee: IGrantable): Grant {
-    return this.mediaBucket.grantPut(grantee, `${MEDIA_PREFIX}*`);
+  /** Lets the grantee write transcoded outputs under `v/` (single or multipart PUTs). */
+  public grantWriteMedia(grantee: iam.IGrantable): iam.Grant {
+    this.encryptionKey.grantEncryptDecrypt(grantee);
+    return this.grantObjects(grantee, this.mediaBucket, MEDIA_PREFIX, ['s3:PutObject', 's3:AbortMultipartUpload']);
+  }
+
+  // Object-level actions under one prefix only. Bucket.grant* would add bucket-wide listing and
+  // object lock, tagging and ACL actions that no handler here calls.
+  private grantObjects(grantee: iam.IGrantable, bucket: s3.IBucket, prefix: string, actions: string[]): iam.Grant {
+    return iam.Grant.addToPrincipal({ grantee, actions, resourceArns: [bucket.arnForObjects(`${prefix}*`)] });
   }
 }

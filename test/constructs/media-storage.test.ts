@@ -125,7 +125,7 @@ describe('MediaStorage', () => {
     }
   });
 
-  it('grants an uploader PutObject on uploads/ only, with the key to encrypt', () => {
+  it('grants an uploader exactly the multipart calls on uploads/, with the key to encrypt', () => {
     // Prepare
     const stack = new Stack();
     const storage = new MediaStorage(stack, 'Storage');
@@ -135,13 +135,54 @@ describe('MediaStorage', () => {
     storage.grantWriteUploads(role);
 
     // Assess
-    const statements = Template.fromStack(stack).findResources('AWS::IAM::Policy');
-    const statement = JSON.stringify(Object.values(statements)[0]);
-    expect(statement).toContain('/uploads/*');
-    expect(statement).toContain('s3:PutObject');
-    expect(statement).toContain('kms:GenerateDataKey*');
-    expect(statement).not.toContain('s3:GetObject');
-    expect(statement).not.toContain('s3:DeleteObject');
+    Template.fromStack(stack).hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          {
+            Effect: 'Allow',
+            Action: ['s3:PutObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'],
+            Resource: {
+              'Fn::Join': [
+                '',
+                [{ 'Fn::GetAtt': [Match.stringLikeRegexp('^StorageUploadBucket'), 'Arn'] }, '/uploads/*'],
+              ],
+            },
+          },
+          Match.objectLike({ Effect: 'Allow', Action: Match.arrayWith(['kms:Encrypt', 'kms:GenerateDataKey*']) }),
+        ]),
+      },
+    });
+  });
+
+  it.each([
+    ['reads sources', 'grantReadUploads', 'UploadBucket', '/uploads/*', 's3:GetObject'],
+    ['writes outputs', 'grantWriteMedia', 'MediaBucket', '/v/*', 's3:PutObject'],
+    ['uploads sources', 'grantWriteUploads', 'UploadBucket', '/uploads/*', 's3:ListMultipartUploadParts'],
+  ] as const)('grants a transcoder that %s S3 access under its prefix only', (_what, grant, bucket, prefix, action) => {
+    // Prepare
+    const stack = new Stack();
+    const storage = new MediaStorage(stack, 'Storage');
+    const role = new iam.Role(stack, 'Transcoder', {
+      assumedBy: new iam.ServicePrincipal('mediaconvert.amazonaws.com'),
+    });
+
+    // Act
+    storage[grant](role);
+
+    // Assess: every S3 statement names only objects under the prefix of the one bucket.
+    const [policy] = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy'));
+    const statements: { Action: string | string[]; Resource: unknown }[] = policy?.Properties.PolicyDocument.Statement;
+    const s3Statements = statements.filter((statement) => [statement.Action].flat().some((a) => a.startsWith('s3:')));
+    expect(s3Statements.flatMap((statement) => [statement.Action].flat())).toContain(action);
+    for (const statement of s3Statements) {
+      for (const resource of [statement.Resource].flat()) {
+        const [arn, suffix] = (resource as { 'Fn::Join': [string, [{ 'Fn::GetAtt': [string, string] }, string]] })[
+          'Fn::Join'
+        ][1];
+        expect(arn['Fn::GetAtt'][0]).toMatch(new RegExp(`^Storage${bucket}`));
+        expect(suffix).toBe(prefix);
+      }
+    }
   });
 
   it('rejects an empty list of allowed origins, saying what it received', () => {
