@@ -138,6 +138,7 @@ describe('MediaStorage', () => {
     Template.fromStack(stack).hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: {
         Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Allow', Action: Match.arrayWith(['kms:Encrypt', 'kms:GenerateDataKey*']) }),
           {
             Effect: 'Allow',
             Action: ['s3:PutObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'],
@@ -148,7 +149,6 @@ describe('MediaStorage', () => {
               ],
             },
           },
-          Match.objectLike({ Effect: 'Allow', Action: Match.arrayWith(['kms:Encrypt', 'kms:GenerateDataKey*']) }),
         ]),
       },
     });
