@@ -225,7 +225,8 @@ export function resolveConfig(overrides: unknown = {}): PlatformConfig {
       1,
       365,
     ),
-    manifestTtlSeconds: integer('manifestTtlSeconds', raw.manifestTtlSeconds, 0, 3600),
+    // CloudFront only compresses from the cache, so a cached TTL of at least 1 s is needed.
+    manifestTtlSeconds: integer('manifestTtlSeconds', raw.manifestTtlSeconds, 1, 3600),
     mediaTtlSeconds: integer('mediaTtlSeconds', raw.mediaTtlSeconds, 60, 31_536_000),
     rateWindowSeconds: oneOf('rateWindowSeconds', raw.rateWindowSeconds, RATE_WINDOWS_SECONDS),
     // WAF accepts rate limits from 10 to 2,000,000,000 requests per window.

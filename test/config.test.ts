@@ -31,6 +31,10 @@ describe('configuration', () => {
       'Invalid config "vod.priceClass": expected one of PriceClass_100, PriceClass_200, PriceClass_All, received "PriceClass_50"',
     ],
     [{ logRetentionDays: 10 }, 'Invalid config "vod.logRetentionDays": expected one of'],
+    [
+      { manifestTtlSeconds: 0 },
+      'Invalid config "vod.manifestTtlSeconds": expected an integer from 1 to 3600, received 0',
+    ],
     [{ cdnRateLimit: 9 }, 'Invalid config "vod.cdnRateLimit": expected an integer from 10 to 2000000000, received 9'],
     [{ allowedOrigins: ['http://evil.example'] }, 'Invalid config "vod.allowedOrigins[0]"'],
     [{ allowedOrigins: [] }, 'Invalid config "vod.allowedOrigins": expected a non-empty list'],

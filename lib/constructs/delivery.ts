@@ -91,6 +91,12 @@ export class Delivery extends Construct {
     super(scope, id);
     const manifestTtl = props.manifestTtl ?? Duration.seconds(10);
     const mediaTtl = props.mediaTtl ?? Duration.days(365);
+    if (manifestTtl.toSeconds() < 1) {
+      // A cache policy that compresses (Accept-Encoding in the key) needs a TTL above zero.
+      throw new Error(
+        `Delivery: manifestTtl must be at least 1 s so manifests can be compressed, received ${manifestTtl.toSeconds()} s`,
+      );
+    }
     if (manifestTtl.toSeconds() > mediaTtl.toSeconds()) {
       throw new Error(
         `Delivery: manifestTtl (${manifestTtl.toSeconds()} s) must not exceed mediaTtl (${mediaTtl.toSeconds()} s)`,

@@ -244,6 +244,16 @@ describe('Delivery', () => {
     ).toThrow('Delivery: manifestTtl (7200 s) must not exceed mediaTtl (3600 s)');
   });
 
+  it('rejects a zero manifest TTL, which would stop compression', () => {
+    const stack = new Stack();
+    const bucket = new s3.Bucket(stack, 'Media');
+
+    expect(
+      () =>
+        new Delivery(stack, 'Delivery', { mediaBucket: bucket, logBucket: bucket, manifestTtl: Duration.seconds(0) }),
+    ).toThrow('Delivery: manifestTtl must be at least 1 s so manifests can be compressed, received 0 s');
+  });
+
   it('rejects a custom domain without a certificate', () => {
     const stack = new Stack();
     const bucket = new s3.Bucket(stack, 'Media');
