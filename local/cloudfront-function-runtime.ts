@@ -1,11 +1,14 @@
-import { createHash, createHmac } from 'node:crypto';
+import { type BinaryToTextEncoding, createHash, createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { createContext, runInContext } from 'node:vm';
 import { PLAYBACK_TOKEN_FUNCTION_PATH } from '../lambda/edge/functions';
 
 /**
  * Runs a CloudFront Function's source, unchanged, in Node: for the tests and for the local
- * twin's edge. It provides what the cloudfront-js-2.0 runtime provides to our functions: the
- * `cloudfront` module with a KeyValueStore handle, and the `crypto` module's hashing.
+ * twin's edge. The source runs in a fresh V8 context with none of Node's globals, and gets only
+ * what cloudfront-js-2.0 gives our functions: the `cloudfront` module with a KeyValueStore handle,
+ * and a `crypto` module limited to the runtime's hashes and encodings. What Node would accept but
+ * CloudFront would not (a `require`, a Node global, sha512, a `latin1` digest) fails here too.
  */
 
 export interface ViewerRequest {
@@ -57,18 +60,50 @@ export function compileViewerRequestFunction(source: string, store: KeyValueLook
       },
     }),
   };
-  const modules: Record<string, unknown> = { cloudfront, crypto: { createHmac, createHash } };
-  // Apart from importing the runtime's modules the file is a script, so it runs in a function
-  // scope with those modules bound to the names it imports them as.
+  // Apart from importing the runtime's modules the file is a script, so it runs with those
+  // modules bound to the names it imports them as, and its handler is the script's value.
   const body = source.replace(
     RUNTIME_IMPORT,
     (_line, name: string, module: string) => `const ${name} = runtimeModules['${module}'];`,
   );
-  const factory = new Function('runtimeModules', `'use strict';\n${body}\nreturn handler;`) as (
-    runtimeModules: Record<string, unknown>,
-  ) => ViewerRequestHandler;
-  return factory(modules);
+  const context = createContext({
+    runtimeModules: { cloudfront, crypto: runtimeCrypto },
+    console: { log: () => undefined },
+  });
+  return runInContext(`'use strict';\n${body}\n;handler;`, context) as ViewerRequestHandler;
 }
+
+// The crypto module of cloudfront-js-2.0: md5, sha1 and sha256 hashes and HMACs, digested to
+// hex, base64 or base64url (or bytes, when no encoding is given).
+const RUNTIME_HASHES = ['md5', 'sha1', 'sha256'];
+const RUNTIME_ENCODINGS = ['hex', 'base64', 'base64url'];
+
+interface Digestible {
+  update(data: string): unknown;
+  digest(encoding?: BinaryToTextEncoding): string | Buffer;
+}
+
+function runtimeDigest(algorithm: string, create: () => Digestible) {
+  if (!RUNTIME_HASHES.includes(algorithm)) throw new Error(`CloudFront Functions do not support ${algorithm}`);
+  const inner = create();
+  const digest = {
+    update(data: string) {
+      inner.update(data);
+      return digest;
+    },
+    digest(encoding?: string) {
+      if (encoding === undefined) return inner.digest();
+      if (!RUNTIME_ENCODINGS.includes(encoding)) throw new Error(`CloudFront Functions cannot digest to ${encoding}`);
+      return inner.digest(encoding as BinaryToTextEncoding);
+    },
+  };
+  return digest;
+}
+
+const runtimeCrypto = {
+  createHash: (algorithm: string) => runtimeDigest(algorithm, () => createHash(algorithm)),
+  createHmac: (algorithm: string, key: string) => runtimeDigest(algorithm, () => createHmac(algorithm, key)),
+};
 
 /** Loads the deployed playback-token function, bound to a KeyValueStore. */
 export function loadPlaybackTokenFunction(store: KeyValueLookup): ViewerRequestHandler {

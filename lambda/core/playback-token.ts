@@ -20,6 +20,12 @@ export const VIDEO_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 export const SECRET_PATTERN = /^[A-Za-z0-9_-]{32,128}$/;
 const TOKEN_PATTERN = /^([A-Za-z0-9_-]{1,32})\.([0-9]{1,12})\.([A-Za-z0-9_-]{43})$/;
 
+/**
+ * The furthest ahead a token may expire. The CDN refuses tokens that claim more, so a token
+ * minted by mistake with a far expiry, or copied into a log, stops working within a week.
+ */
+export const MAX_TOKEN_LIFETIME_SECONDS = 7 * 24 * 60 * 60;
+
 /** The KeyValueStore key that holds the secret for a key id. */
 export const keyValueStoreKey = (keyId: string): string => `key:${keyId}`;
 
@@ -38,7 +44,10 @@ export interface ParsedPlaybackToken {
 
 export type PlaybackTokenCheck =
   | { readonly valid: true; readonly token: ParsedPlaybackToken }
-  | { readonly valid: false; readonly reason: 'malformed' | 'unknown-key' | 'expired' | 'bad-signature' };
+  | {
+      readonly valid: false;
+      readonly reason: 'malformed' | 'unknown-key' | 'expired' | 'expiry-too-far' | 'bad-signature';
+    };
 
 function sign(secret: string, videoId: string, expiresAt: number): string {
   return createHmac('sha256', secret).update(`${videoId}.${expiresAt}`).digest('base64url');
@@ -85,6 +94,7 @@ export function verifyPlaybackToken(
   const secret = secretFor(parsed.keyId);
   if (secret === undefined) return { valid: false, reason: 'unknown-key' };
   if (parsed.expiresAt <= nowSeconds) return { valid: false, reason: 'expired' };
+  if (parsed.expiresAt > nowSeconds + MAX_TOKEN_LIFETIME_SECONDS) return { valid: false, reason: 'expiry-too-far' };
   const expected = Buffer.from(sign(secret, videoId, parsed.expiresAt));
   const actual = Buffer.from(parsed.signature);
   if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) {

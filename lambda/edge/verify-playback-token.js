@@ -8,6 +8,8 @@ import cf from 'cloudfront';
 import crypto from 'crypto';
 
 const keys = cf.kvs();
+// MAX_TOKEN_LIFETIME_SECONDS in lambda/core/playback-token.ts.
+const MAX_LIFETIME_SECONDS = 7 * 24 * 60 * 60;
 
 // Only the characters our own paths use: no dots-only segments, no encoded bytes, no queries.
 const MEDIA_PATH =
@@ -38,7 +40,8 @@ async function handler(event) {
   const signature = match[3];
   const mediaPath = match[4];
   const videoId = match[5];
-  if (!(expiresAt > Math.floor(Date.now() / 1000))) return forbidden();
+  const now = Math.floor(Date.now() / 1000);
+  if (!(expiresAt > now && expiresAt <= now + MAX_LIFETIME_SECONDS)) return forbidden();
 
   let secret;
   try {

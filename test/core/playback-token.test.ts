@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import {
+  MAX_TOKEN_LIFETIME_SECONDS,
   mintPlaybackToken,
   parsePlaybackToken,
   playbackPath,
@@ -36,9 +37,18 @@ describe('playback tokens', () => {
       valid: false,
       reason: 'unknown-key',
     });
-    expect(verifyPlaybackToken(token.replace('.1800000060.', '.1900000060.'), 'vid_123', lookup, now)).toEqual({
+    expect(verifyPlaybackToken(token.replace('.1800000060.', '.1800000120.'), 'vid_123', lookup, now)).toEqual({
       valid: false,
       reason: 'bad-signature',
+    });
+  });
+
+  it('rejects a validly signed token that claims to last longer than a week', () => {
+    const token = mintPlaybackToken(key, 'vid_123', now + MAX_TOKEN_LIFETIME_SECONDS + 1);
+
+    expect(verifyPlaybackToken(token, 'vid_123', (id) => secrets.get(id), now)).toEqual({
+      valid: false,
+      reason: 'expiry-too-far',
     });
   });
 
