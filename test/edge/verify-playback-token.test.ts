@@ -127,17 +127,28 @@ describe('the playback token CloudFront Function, run from its deployed source',
       const ids = fc.stringMatching(/^[A-Za-z0-9_-]{1,64}$/);
       // Offsets stay clear of the expiry boundaries, so both sides read the same second of the clock.
       const offsets = fc.oneof(
-        fc.integer({ min: -86_400, max: -10 }),
-        fc.integer({ min: 10, max: MAX_TOKEN_LIFETIME_SECONDS - 10 }),
-        fc.integer({ min: MAX_TOKEN_LIFETIME_SECONDS + 10, max: MAX_TOKEN_LIFETIME_SECONDS + 86_400 }),
+        { weight: 1, arbitrary: fc.integer({ min: -86_400, max: -10 }) },
+        { weight: 3, arbitrary: fc.integer({ min: 10, max: MAX_TOKEN_LIFETIME_SECONDS - 10 }) },
+        {
+          weight: 1,
+          arbitrary: fc.integer({ min: MAX_TOKEN_LIFETIME_SECONDS + 10, max: MAX_TOKEN_LIFETIME_SECONDS + 86_400 }),
+        },
       );
-      const tampering = fc.option(fc.tuple(fc.nat(), fc.constantFrom(...'Aa0_-.9z')), { nil: undefined });
+      // One character changed anywhere, or (as often) within the signature's last characters.
+      const tampering = fc.option(fc.tuple(fc.nat(), fc.constantFrom(...'Aa0_-.9z'), fc.boolean()), {
+        nil: undefined,
+        freq: 2,
+      });
+      // Mostly the video the token names; sometimes another one.
+      const otherVideo = fc.option(ids, { nil: undefined, freq: 4 });
       await fc.assert(
-        fc.asyncProperty(signers, ids, ids, offsets, tampering, async (signer, id, requestedId, offset, tamper) => {
+        fc.asyncProperty(signers, ids, otherVideo, offsets, tampering, async (signer, id, other, offset, tamper) => {
+          const requestedId = other ?? id;
           let token = mintPlaybackToken(signer, id, nowSeconds() + offset);
           if (tamper) {
-            const at = tamper[0] % token.length;
-            token = token.slice(0, at) + tamper[1] + token.slice(at + 1);
+            const [position, replacement, nearEnd] = tamper;
+            const at = nearEnd ? token.length - 1 - (position % 8) : position % token.length;
+            token = token.slice(0, at) + replacement + token.slice(at + 1);
           }
 
           const result = await request(`/t/${token}/v/${requestedId}/hls/master.m3u8`);
