@@ -1,4 +1,4 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration, Names, Stack, Validations } from 'aws-cdk-lib';
 import type * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
@@ -18,6 +18,14 @@ export const MANIFEST_PATH_PATTERN = '*.m3u8';
 export function cacheControlFor(kind: 'manifest' | 'media', ttl: Duration): string {
   const maxAge = `max-age=${ttl.toSeconds()}`;
   return kind === 'media' ? `${maxAge}, immutable` : maxAge;
+}
+
+/**
+ * CloudFront resources are global: their names must be unique in the account, so the same
+ * stack deployed to two regions needs the region in each name (as CDK does for cache policies).
+ */
+function accountUniqueName(scope: Construct): string {
+  return `${Names.uniqueResourceName(scope, { maxLength: 48, separator: '-' })}-${Stack.of(scope).region}`;
 }
 
 export interface DeliveryProps {
@@ -111,6 +119,7 @@ export class Delivery extends Construct {
     }
 
     this.signingKeys = new cloudfront.KeyValueStore(this, 'SigningKeys', {
+      keyValueStoreName: accountUniqueName(this),
       comment: 'Playback token signing keys: key:{keyId} -> secret',
     });
     this.tokenFunction = new cloudfront.Function(this, 'TokenFunction', {
@@ -151,6 +160,7 @@ export class Delivery extends Construct {
     // Not overriding keeps a Cache-Control already set (the token check's no-store on a 403).
     const responseHeaders = (id: string, cacheControl: string) =>
       new cloudfront.ResponseHeadersPolicy(this, id, {
+        responseHeadersPolicyName: `${accountUniqueName(this)}-${id}`,
         comment: `CORS for web players, security headers, Cache-Control: ${cacheControl}`,
         customHeadersBehavior: { customHeaders: [{ header: 'Cache-Control', value: cacheControl, override: false }] },
         corsBehavior: {
@@ -190,7 +200,13 @@ export class Delivery extends Construct {
     this.manifestResponseHeaders = responseHeaders('ManifestResponseHeaders', cacheControlFor('manifest', manifestTtl));
     this.mediaResponseHeaders = responseHeaders('MediaResponseHeaders', cacheControlFor('media', mediaTtl));
 
+    const originAccessControl = new cloudfront.S3OriginAccessControl(this, 'OriginAccessControl', {
+      originAccessControlName: accountUniqueName(this),
+      description: 'CloudFront reads the media bucket with SigV4-signed requests',
+      signing: cloudfront.Signing.SIGV4_ALWAYS,
+    });
     const origin = origins.S3BucketOrigin.withOriginAccessControl(props.mediaBucket, {
+      originAccessControl,
       originAccessLevels: [cloudfront.AccessLevel.READ],
       ...(props.originShieldRegion ? { originShieldRegion: props.originShieldRegion } : {}),
     });
@@ -201,9 +217,12 @@ export class Delivery extends Construct {
     ): cloudfront.BehaviorOptions => ({
       origin,
       viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
-      // GET and HEAD pass Range headers through to S3 (206/416); OPTIONS answers CORS preflights.
+      // GET and HEAD pass Range headers through to S3 (206/416). OPTIONS (CORS preflights) goes
+      // to S3 with the CORS request headers and is never cached: the cache key has no Origin, so
+      // one refused preflight must not be served to everyone.
       allowedMethods: cloudfront.AllowedMethods.ALLOW_GET_HEAD_OPTIONS,
-      cachedMethods: cloudfront.CachedMethods.CACHE_GET_HEAD_OPTIONS,
+      cachedMethods: cloudfront.CachedMethods.CACHE_GET_HEAD,
+      originRequestPolicy: cloudfront.OriginRequestPolicy.CORS_S3_ORIGIN,
       cachePolicy,
       compress,
       responseHeadersPolicy,

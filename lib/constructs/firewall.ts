@@ -1,4 +1,4 @@
-import { ArnFormat, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { ArnFormat, Fn, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -47,6 +47,11 @@ export interface FirewallProps {
    * @default - every managed rule blocks
    */
   readonly countOnlyManagedRules?: Readonly<Partial<Record<ManagedRuleGroupName, readonly string[]>>>;
+  /**
+   * Leave request paths out of the WAF logs, for paths that carry credentials (playback tokens).
+   * @default false
+   */
+  readonly redactPaths?: boolean;
   /**
    * How long WAF logs are kept.
    * @default logs.RetentionDays.ONE_YEAR
@@ -240,7 +245,9 @@ export class Firewall extends Construct {
     );
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       // WAF only logs to groups whose names start with aws-waf-logs-.
-      logGroupName: `aws-waf-logs-${prefix}`,
+      // The stack's id in the name lets a redeploy after `cdk destroy` (which keeps the old
+      // group) create a fresh group instead of failing on the name.
+      logGroupName: `aws-waf-logs-${prefix}-${Fn.select(2, Fn.split('/', stack.stackId))}`,
       retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
       encryptionKey: this.logKey,
       removalPolicy,
@@ -256,7 +263,11 @@ export class Firewall extends Construct {
           arnFormat: ArnFormat.COLON_RESOURCE_NAME,
         }),
       ],
-      redactedFields: [{ singleHeader: { Name: 'authorization' } }, { singleHeader: { Name: 'cookie' } }],
+      redactedFields: [
+        { singleHeader: { Name: 'authorization' } },
+        { singleHeader: { Name: 'cookie' } },
+        ...(props.redactPaths ? [{ uriPath: {} }] : []),
+      ],
     });
     logging.node.addDependency(this.logGroup);
   }

@@ -152,6 +152,17 @@ export class MediaStorage extends Construct {
     this.mediaBucket = new s3.Bucket(this, 'MediaBucket', {
       ...secureDefaults,
       serverAccessLogsPrefix: 's3/media/',
+      // Only CloudFront can reach this bucket. S3 must still answer the CORS preflights CloudFront
+      // forwards with 200; which origins may read is decided by the CDN's response headers policy.
+      cors: [
+        {
+          allowedMethods: [s3.HttpMethods.GET, s3.HttpMethods.HEAD],
+          allowedOrigins: ['*'],
+          allowedHeaders: ['*'],
+          exposedHeaders: ['Content-Length', 'Content-Range', 'Accept-Ranges', 'ETag'],
+          maxAge: 86_400,
+        },
+      ],
       lifecycleRules: [
         { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
         { id: 'expire-noncurrent-versions', noncurrentVersionExpiration: Duration.days(noncurrentExpiration) },

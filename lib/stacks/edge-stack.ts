@@ -17,6 +17,8 @@ export class EdgeStack extends Stack {
       scope: 'CLOUDFRONT',
       rateLimit: props.config.cdnRateLimit,
       rateWindowSeconds: props.config.rateWindowSeconds,
+      // Playback tokens travel in the path; logs must not become a store of them.
+      redactPaths: true,
       logRetention: props.config.logRetentionDays,
     });
   }

@@ -54,7 +54,19 @@ describe('Delivery', () => {
             Principal: { Service: 'cloudfront.amazonaws.com' },
             Condition: {
               StringEquals: {
-                'AWS:SourceArn': Match.objectLike({ 'Fn::Join': Match.anyValue() }),
+                'AWS:SourceArn': {
+                  'Fn::Join': [
+                    '',
+                    [
+                      'arn:',
+                      { Ref: 'AWS::Partition' },
+                      ':cloudfront::',
+                      { Ref: 'AWS::AccountId' },
+                      ':distribution/',
+                      { Ref: logicalId(platform.delivery.distribution) },
+                    ],
+                  ],
+                },
               },
             },
           }),
@@ -69,6 +81,21 @@ describe('Delivery', () => {
     for (const behavior of [config.DefaultCacheBehavior, ...config.CacheBehaviors]) {
       expect(behavior.ViewerProtocolPolicy).toBe('redirect-to-https');
     }
+  });
+
+  it('puts the region in the names of its account-global CloudFront resources', () => {
+    const resources = template.toJSON().Resources as Resources;
+    const names = [
+      resources[logicalId(platform.delivery.signingKeys)]?.Properties.Name,
+      resources[logicalId(platform.delivery.manifestResponseHeaders)]?.Properties.ResponseHeadersPolicyConfig.Name,
+      resources[logicalId(platform.delivery.mediaResponseHeaders)]?.Properties.ResponseHeadersPolicyConfig.Name,
+      ...Object.values(template.findResources('AWS::CloudFront::OriginAccessControl')).map(
+        (oac) => oac.Properties.OriginAccessControlConfig.Name,
+      ),
+    ];
+
+    expect(names).toHaveLength(4);
+    for (const name of names) expect(name).toMatch(/^VodPlatform-Delivery-[0-9A-F]{8}-eu-west-1/);
   });
 
   it('uses the cheapest price class by default', () => {
@@ -104,12 +131,21 @@ describe('Delivery', () => {
     expect(parameters.HeadersConfig).toEqual({ HeaderBehavior: 'none' });
   });
 
-  it('passes GET and HEAD (and so Range requests) through to S3, with OPTIONS for CORS preflights', () => {
+  it('passes GET and HEAD (and so Range requests) through to S3, and CORS preflights uncached', () => {
     for (const behavior of [config.DefaultCacheBehavior, ...config.CacheBehaviors]) {
       expect(behavior.AllowedMethods).toEqual(['GET', 'HEAD', 'OPTIONS']);
-      // An origin request policy could strip Range; none is attached.
-      expect(behavior.OriginRequestPolicyId).toBeUndefined();
+      expect(behavior.CachedMethods).toEqual(['GET', 'HEAD']);
+      // The managed CORS-S3Origin policy forwards only Origin and the Access-Control-Request-* headers.
+      expect(behavior.OriginRequestPolicyId).toBe('88a5eaf4-2fd4-4709-b370-b4c650ea3fcf');
     }
+  });
+
+  it('lets S3 answer the CORS preflights CloudFront forwards, for reads only', () => {
+    const bucket = (template.toJSON().Resources as Resources)[logicalId(platform.storage.mediaBucket)];
+
+    expect(bucket?.Properties.CorsConfiguration.CorsRules).toEqual([
+      expect.objectContaining({ AllowedMethods: ['GET', 'HEAD'], AllowedOrigins: ['*'] }),
+    ]);
   });
 
   it('checks the playback token on every behavior before the cache lookup', () => {

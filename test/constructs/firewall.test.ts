@@ -109,17 +109,48 @@ describe('Firewall', () => {
     }
   });
 
-  it('logs to an encrypted aws-waf-logs- log group kept a year, redacting credentials', () => {
+  it('logs to an encrypted aws-waf-logs- log group kept a year, named per stack instance', () => {
     for (const template of [edgeTemplate, platformTemplate]) {
       template.hasResourceProperties('AWS::Logs::LogGroup', {
-        LogGroupName: Match.stringLikeRegexp('^aws-waf-logs-'),
+        LogGroupName: {
+          'Fn::Join': [
+            '',
+            [Match.stringLikeRegexp('^aws-waf-logs-Vod'), Match.objectLike({ 'Fn::Select': Match.anyValue() })],
+          ],
+        },
         RetentionInDays: 365,
         KmsKeyId: Match.anyValue(),
       });
-      template.hasResourceProperties('AWS::WAFv2::LoggingConfiguration', {
-        RedactedFields: [{ SingleHeader: { Name: 'authorization' } }, { SingleHeader: { Name: 'cookie' } }],
-      });
     }
+  });
+
+  it('redacts credentials from WAF logs: headers on both, and the token-bearing paths on the CDN', () => {
+    const credentials = [{ SingleHeader: { Name: 'authorization' } }, { SingleHeader: { Name: 'cookie' } }];
+    edgeTemplate.hasResourceProperties('AWS::WAFv2::LoggingConfiguration', {
+      RedactedFields: [...credentials, { UriPath: {} }],
+    });
+    platformTemplate.hasResourceProperties('AWS::WAFv2::LoggingConfiguration', { RedactedFields: credentials });
+  });
+
+  it('lets CloudWatch Logs use the log key only for WAF log groups of its own account and region', () => {
+    edgeTemplate.hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Allow',
+            Principal: { Service: 'logs.us-east-1.amazonaws.com' },
+            Action: Match.arrayWith(['kms:Decrypt*', 'kms:Encrypt*', 'kms:GenerateDataKey*']),
+            Condition: {
+              ArnLike: {
+                'kms:EncryptionContext:aws:logs:arn': {
+                  'Fn::Join': ['', ['arn:aws:logs:us-east-1:', { Ref: 'AWS::AccountId' }, ':log-group:aws-waf-logs-*']],
+                },
+              },
+            },
+          }),
+        ]),
+      },
+    });
   });
 
   it('applies configured limits', () => {

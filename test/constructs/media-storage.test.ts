@@ -70,7 +70,7 @@ describe('MediaStorage', () => {
         ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: { 'Fn::GetAtt': [keyId, 'Arn'] } },
       },
     ]);
-    template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+    expect(template.toJSON().Resources[keyId].Properties.EnableKeyRotation).toBe(true);
   });
 
   it('encrypts the log bucket with S3-managed keys, the only kind log delivery can write', () => {
