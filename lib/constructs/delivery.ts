@@ -7,6 +7,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { PLAYBACK_TOKEN_FUNCTION_PATH } from '../../lambda/edge/functions';
 import { GuardRule, NagRule } from '../checks';
+import { PLAYER_EXPOSED_HEADERS } from './media-storage';
 
 /** Viewer paths, before the token function strips `/t/{token}`. Manifests get the short TTL. */
 export const MANIFEST_PATH_PATTERN = '*.m3u8';
@@ -167,7 +168,7 @@ export class Delivery extends Construct {
           accessControlAllowOrigins: [...allowedOrigins],
           accessControlAllowMethods: ['GET', 'HEAD', 'OPTIONS'],
           accessControlAllowHeaders: ['Range', 'If-None-Match', 'If-Range'],
-          accessControlExposeHeaders: ['Content-Length', 'Content-Range', 'Accept-Ranges', 'ETag'],
+          accessControlExposeHeaders: PLAYER_EXPOSED_HEADERS,
           accessControlAllowCredentials: false,
           accessControlMaxAge: Duration.days(1),
           originOverride: true,

@@ -7,6 +7,9 @@ import { GuardRule, NagRule, restrictGrantsToAwsServices } from '../checks';
 
 /** Where uploads land in the upload bucket; the pipeline listens on this prefix only. */
 export const UPLOAD_PREFIX = 'uploads/';
+/** Response headers a web player must be able to read from media responses (CORS). */
+export const PLAYER_EXPOSED_HEADERS = ['Content-Length', 'Content-Range', 'Accept-Ranges', 'ETag'];
+
 /** Where transcoded outputs land in the media bucket; the CDN serves this prefix. */
 export const MEDIA_PREFIX = 'v/';
 
@@ -159,7 +162,7 @@ export class MediaStorage extends Construct {
           allowedMethods: [s3.HttpMethods.GET, s3.HttpMethods.HEAD],
           allowedOrigins: ['*'],
           allowedHeaders: ['*'],
-          exposedHeaders: ['Content-Length', 'Content-Range', 'Accept-Ranges', 'ETag'],
+          exposedHeaders: PLAYER_EXPOSED_HEADERS,
           maxAge: 86_400,
         },
       ],
@@ -186,7 +189,7 @@ export class MediaStorage extends Construct {
     Validations.of(this.uploadBucket).acknowledge({
       id: GuardRule.s3EventNotifications,
       reason:
-        'The transcoding pipeline adds the ObjectCreated notification to its queue when it is deployed with this bucket.',
+        'Nothing consumes upload events yet; the transcoding pipeline, when it lands, adds the ObjectCreated notification to its queue.',
     });
   }
 
