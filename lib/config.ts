@@ -12,6 +12,21 @@ export const LOG_RETENTION_DAYS = [
 /** WAF rate-based rules count requests over one of these windows, in seconds. */
 export const RATE_WINDOWS_SECONDS = [60, 120, 300, 600] as const;
 
+/** S3's largest object: 5 TiB. */
+export const MAX_OBJECT_BYTES = 5_497_558_138_880;
+
+/** Video types the API accepts for upload unless configured otherwise. */
+export const DEFAULT_CONTENT_TYPES = [
+  'video/mp4',
+  'video/quicktime',
+  'video/x-matroska',
+  'video/webm',
+  'video/x-msvideo',
+  'video/mpeg',
+  'video/mp2t',
+  'video/x-m4v',
+] as const;
+
 /**
  * Everything a platform team can tune without touching code.
  *
@@ -110,6 +125,78 @@ export interface PlatformConfig {
    * @default - none
    */
   readonly certificateArn?: string;
+  /**
+   * Largest source file a user may upload, in bytes (S3 allows up to 5 TiB).
+   * @default 53687091200 (50 GiB)
+   */
+  readonly maxUploadBytes: number;
+  /**
+   * Media types a source file may declare (`video/…`); anything else is refused with 415.
+   * @default MP4, QuickTime, Matroska, WebM, AVI, MPEG, MPEG-TS and M4V
+   */
+  readonly allowedContentTypes: readonly string[];
+  /**
+   * How long a presigned upload-part URL stays valid, in seconds.
+   * @default 3600
+   */
+  readonly uploadUrlTtlSeconds: number;
+  /**
+   * How long a playback token for a public video stays valid, in seconds.
+   * @default 86400 (one day)
+   */
+  readonly publicPlaybackTtlSeconds: number;
+  /**
+   * How long a playback token for a private video stays valid, in seconds.
+   * @default 14400 (four hours)
+   */
+  readonly privatePlaybackTtlSeconds: number;
+  /**
+   * How long video metadata stays in the cache, in seconds (every write invalidates it anyway).
+   * @default 300
+   */
+  readonly metadataCacheTtlSeconds: number;
+  /**
+   * Steady request rate the API stage accepts, per second, across all callers.
+   * @default 1000
+   */
+  readonly apiThrottleRatePerSecond: number;
+  /**
+   * Requests the API stage accepts in a burst above the steady rate.
+   * @default 2000
+   */
+  readonly apiThrottleBurst: number;
+  /**
+   * Steady rate of `POST /videos` (upload creation), per second, across all callers.
+   * @default 10
+   */
+  readonly uploadCreationThrottleRatePerSecond: number;
+  /**
+   * `POST /videos` calls accepted in a burst above the steady rate.
+   * @default 20
+   */
+  readonly uploadCreationThrottleBurst: number;
+  /**
+   * Most data the metadata cache may hold, in GB; a hard cap on its storage cost.
+   * @default 1
+   */
+  readonly cacheMaxDataStorageGb: number;
+  /**
+   * Most ElastiCache Processing Units the metadata cache may use per second; a hard cap on its
+   * compute cost. Beyond it the cache throttles and the API reads from DynamoDB.
+   * @default 5000
+   */
+  readonly cacheMaxEcpuPerSecond: number;
+  /**
+   * An existing Cognito user pool (in the platform region) to authenticate API callers; needs
+   * `userPoolClientId`.
+   * @default - the API creates its own user pool
+   */
+  readonly userPoolId?: string;
+  /**
+   * The app client of `userPoolId` whose ID tokens the API accepts.
+   * @default - the API creates its own app client
+   */
+  readonly userPoolClientId?: string;
 }
 
 export const DEFAULT_CONFIG: PlatformConfig = {
@@ -126,7 +213,29 @@ export const DEFAULT_CONFIG: PlatformConfig = {
   cdnRateLimit: 3000,
   apiRateLimit: 1000,
   uploadCreationRateLimit: 30,
+  maxUploadBytes: 53_687_091_200,
+  allowedContentTypes: DEFAULT_CONTENT_TYPES,
+  uploadUrlTtlSeconds: 3600,
+  publicPlaybackTtlSeconds: 86_400,
+  privatePlaybackTtlSeconds: 14_400,
+  metadataCacheTtlSeconds: 300,
+  apiThrottleRatePerSecond: 1000,
+  apiThrottleBurst: 2000,
+  uploadCreationThrottleRatePerSecond: 10,
+  uploadCreationThrottleBurst: 20,
+  cacheMaxDataStorageGb: 1,
+  cacheMaxEcpuPerSecond: 5000,
 };
+
+/** Settings without a default; unset means "not used" or "created by the stack". */
+export const OPTIONAL_SETTINGS = [
+  'account',
+  'originShieldRegion',
+  'domainNames',
+  'certificateArn',
+  'userPoolId',
+  'userPoolClientId',
+] as const;
 
 /** The context key under which `cdk.json` overrides the defaults. */
 export const CONFIG_CONTEXT_KEY = 'vod';
@@ -136,6 +245,11 @@ const ACCOUNT = /^\d{12}$/;
 const ORIGIN = /^(\*|https:\/\/[a-z0-9.-]+(:\d{1,5})?|http:\/\/(localhost|127\.0\.0\.1)(:\d{1,5})?)$/;
 const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 const ACM_ARN = /^arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate\/[0-9a-f-]{36}$/;
+const CONTENT_TYPE = /^video\/[a-z0-9.+-]+$/;
+const USER_POOL_ID = /^[a-z]{2}(-[a-z]+)+-\d_[0-9A-Za-z]+$/;
+const USER_POOL_CLIENT_ID = /^[0-9A-Za-z]{1,128}$/;
+// API Gateway's account-level default is 10,000 requests per second; quotas can be raised.
+const MAX_THROTTLE = 1_000_000;
 
 /** Thrown when configuration is not what the stack can deploy; the message says what to fix. */
 export class ConfigError extends Error {
@@ -189,13 +303,7 @@ export function resolveConfig(overrides: unknown = {}): PlatformConfig {
   if (typeof overrides !== 'object' || overrides === null || Array.isArray(overrides)) {
     fail('', 'an object', overrides);
   }
-  const known = new Set<string>([
-    ...Object.keys(DEFAULT_CONFIG),
-    'account',
-    'originShieldRegion',
-    'domainNames',
-    'certificateArn',
-  ]);
+  const known = new Set<string>([...Object.keys(DEFAULT_CONFIG), ...OPTIONAL_SETTINGS]);
   for (const key of Object.keys(overrides)) {
     if (!known.has(key)) fail(key, `one of the known settings (${[...known].join(', ')})`, key);
   }
@@ -243,6 +351,49 @@ export function resolveConfig(overrides: unknown = {}): PlatformConfig {
       raw.certificateArn === undefined
         ? undefined
         : text('certificateArn', raw.certificateArn, ACM_ARN, 'an ACM certificate ARN in us-east-1'),
+    maxUploadBytes: integer('maxUploadBytes', raw.maxUploadBytes, 1, MAX_OBJECT_BYTES),
+    allowedContentTypes: list(
+      'allowedContentTypes',
+      raw.allowedContentTypes,
+      CONTENT_TYPE,
+      'video media types such as video/mp4',
+    ),
+    // S3 presigned URLs may live up to 7 days, but a long-lived upload URL is a bearer credential.
+    uploadUrlTtlSeconds: integer('uploadUrlTtlSeconds', raw.uploadUrlTtlSeconds, 60, 21_600),
+    // The CDN refuses tokens that claim to stay valid more than 7 days ahead.
+    publicPlaybackTtlSeconds: integer('publicPlaybackTtlSeconds', raw.publicPlaybackTtlSeconds, 60, 604_800),
+    privatePlaybackTtlSeconds: integer('privatePlaybackTtlSeconds', raw.privatePlaybackTtlSeconds, 60, 604_800),
+    metadataCacheTtlSeconds: integer('metadataCacheTtlSeconds', raw.metadataCacheTtlSeconds, 1, 86_400),
+    apiThrottleRatePerSecond: integer('apiThrottleRatePerSecond', raw.apiThrottleRatePerSecond, 1, MAX_THROTTLE),
+    apiThrottleBurst: integer('apiThrottleBurst', raw.apiThrottleBurst, 1, MAX_THROTTLE),
+    uploadCreationThrottleRatePerSecond: integer(
+      'uploadCreationThrottleRatePerSecond',
+      raw.uploadCreationThrottleRatePerSecond,
+      1,
+      MAX_THROTTLE,
+    ),
+    uploadCreationThrottleBurst: integer(
+      'uploadCreationThrottleBurst',
+      raw.uploadCreationThrottleBurst,
+      1,
+      MAX_THROTTLE,
+    ),
+    // ElastiCache Serverless accepts 1 to 5000 GB and 1000 to 15,000,000 ECPU per second.
+    cacheMaxDataStorageGb: integer('cacheMaxDataStorageGb', raw.cacheMaxDataStorageGb, 1, 5000),
+    cacheMaxEcpuPerSecond: integer('cacheMaxEcpuPerSecond', raw.cacheMaxEcpuPerSecond, 1000, 15_000_000),
+    userPoolId:
+      raw.userPoolId === undefined
+        ? undefined
+        : text('userPoolId', raw.userPoolId, USER_POOL_ID, 'a Cognito user pool id such as eu-west-1_AbC123'),
+    userPoolClientId:
+      raw.userPoolClientId === undefined
+        ? undefined
+        : text(
+            'userPoolClientId',
+            raw.userPoolClientId,
+            USER_POOL_CLIENT_ID,
+            'a Cognito app client id (letters and digits)',
+          ),
   };
   if ((config.domainNames === undefined) !== (config.certificateArn === undefined)) {
     fail('certificateArn', 'both domainNames and certificateArn, or neither', {
@@ -252,6 +403,37 @@ export function resolveConfig(overrides: unknown = {}): PlatformConfig {
   }
   if (config.uploadCreationRateLimit > config.apiRateLimit) {
     fail('uploadCreationRateLimit', `at most apiRateLimit (${config.apiRateLimit})`, config.uploadCreationRateLimit);
+  }
+  if (config.apiThrottleBurst < config.apiThrottleRatePerSecond) {
+    fail(
+      'apiThrottleBurst',
+      `at least apiThrottleRatePerSecond (${config.apiThrottleRatePerSecond})`,
+      config.apiThrottleBurst,
+    );
+  }
+  if (config.uploadCreationThrottleBurst < config.uploadCreationThrottleRatePerSecond) {
+    fail(
+      'uploadCreationThrottleBurst',
+      `at least uploadCreationThrottleRatePerSecond (${config.uploadCreationThrottleRatePerSecond})`,
+      config.uploadCreationThrottleBurst,
+    );
+  }
+  if (config.uploadCreationThrottleRatePerSecond > config.apiThrottleRatePerSecond) {
+    fail(
+      'uploadCreationThrottleRatePerSecond',
+      `at most apiThrottleRatePerSecond (${config.apiThrottleRatePerSecond})`,
+      config.uploadCreationThrottleRatePerSecond,
+    );
+  }
+  if ((config.userPoolId === undefined) !== (config.userPoolClientId === undefined)) {
+    fail('userPoolClientId', 'both userPoolId and userPoolClientId, or neither', {
+      userPoolId: config.userPoolId,
+      userPoolClientId: config.userPoolClientId,
+    });
+  }
+  // The API's functions reach Cognito through an interface endpoint, which serves its own region only.
+  if (config.userPoolId !== undefined && !config.userPoolId.startsWith(`${config.region}_`)) {
+    fail('userPoolId', `a user pool in the platform region (${config.region}_…)`, config.userPoolId);
   }
   return config;
 }
