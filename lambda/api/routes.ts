@@ -180,6 +180,8 @@ export const API_ENV = {
   uploadUrlTtlSeconds: 'UPLOAD_URL_TTL_SECONDS',
   publicPlaybackTtlSeconds: 'PUBLIC_PLAYBACK_TTL_SECONDS',
   privatePlaybackTtlSeconds: 'PRIVATE_PLAYBACK_TTL_SECONDS',
+  /** Comma-separated origins allowed by CORS, or `*`. */
+  allowedOrigins: 'ALLOWED_ORIGINS',
 } as const;
 
 /** The catalog table's key schema, shared by the construct and the DynamoDB adapter. */

@@ -1,0 +1,120 @@
+import { randomBytes } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { MetricUnit, Metrics } from '@aws-lambda-powertools/metrics';
+import { Tracer } from '@aws-lambda-powertools/tracer';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { DynamoDbCatalog } from '../adapters/dynamodb-catalog';
+import { JwtVerifier } from '../adapters/jwt-verifier';
+import { S3ObjectStore } from '../adapters/s3-object-store';
+import { SecretsManagerSigningKeys, StaticSigningKeys } from '../adapters/signing-keys';
+import { ValkeyCache } from '../adapters/valkey-cache';
+import { ApiError } from '../core/errors';
+import type { CoreDeps } from '../core/ports';
+import { errorResponse, type ResponseOptions } from './http';
+import { readSettings } from './settings';
+
+/**
+ * Everything a handler container keeps between invocations: settings, AWS SDK clients, the one
+ * Valkey connection, Powertools' logger, metrics and tracer, and the core's ports. Built once,
+ * at module load (outside the handler), by the first handler module imported.
+ */
+export interface ApiRuntime {
+  readonly deps: CoreDeps;
+  readonly responses: ResponseOptions;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly tracer: Tracer;
+  readonly cache: ValkeyCache;
+  /** The user id of a valid bearer token, or `undefined`. */
+  verifyToken(token: string): Promise<string | undefined>;
+  /** Wraps a route's logic: logging context, metrics, tracing, and errors as documented responses. */
+  handle(
+    operationId: string,
+    logic: (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>,
+  ): (event: APIGatewayProxyEvent, context?: Context) => Promise<APIGatewayProxyResult>;
+}
+
+export function createApiRuntime(env: NodeJS.ProcessEnv = process.env): ApiRuntime {
+  const settings = readSettings(env);
+  const logger = new Logger({ serviceName: 'vod-api' });
+  const metrics = new Metrics({ namespace: 'VodPlatform', serviceName: 'vod-api' });
+  const tracer = new Tracer({ serviceName: 'vod-api' });
+
+  const dynamodb = tracer.captureAWSv3Client(new DynamoDBClient({}));
+  // Checksums only where S3 requires them: presigned part URLs must not carry a checksum the
+  // client cannot know in advance.
+  const s3 = tracer.captureAWSv3Client(
+    new S3Client({
+      forcePathStyle: settings.s3ForcePathStyle,
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+    }),
+  );
+  const cache = new ValkeyCache({
+    endpoint: settings.cacheEndpoint,
+    tls: settings.cacheTls,
+    onError: (error) => logger.debug('cache connection error', { error: error.message }),
+  });
+  const signingKeys = settings.signingKeySecretArn
+    ? new SecretsManagerSigningKeys(
+        settings.signingKeySecretArn,
+        tracer.captureAWSv3Client(new SecretsManagerClient({})),
+      )
+    : new StaticSigningKeys(JSON.parse(settings.staticSigningKey ?? '{}'));
+  const verifier = new JwtVerifier(settings.jwt);
+
+  const count = (name: string) => metrics.addMetric(name, MetricUnit.Count, 1);
+  const deps: CoreDeps = {
+    catalog: new DynamoDbCatalog(dynamodb, { tableName: settings.tableName, ownerIndexName: settings.ownerIndexName }),
+    cache,
+    uploads: new S3ObjectStore(s3, settings.uploadBucket),
+    media: new S3ObjectStore(s3, settings.mediaBucket),
+    signingKeys,
+    clock: { now: () => new Date() },
+    ids: { newVideoId: () => randomBytes(12).toString('base64url') },
+    policy: settings.policy,
+    onCacheOutcome: (outcome) =>
+      count(outcome === 'hit' ? 'CacheHit' : outcome === 'miss' ? 'CacheMiss' : 'CacheError'),
+    onCacheWriteFailure: (error) => {
+      count('CacheWriteFailure');
+      logger.warn('cache write failed; the entry lives until its TTL', { error: String(error) });
+    },
+  };
+  const responses: ResponseOptions = { allowedOrigins: settings.allowedOrigins };
+
+  return {
+    deps,
+    responses,
+    logger,
+    metrics,
+    tracer,
+    cache,
+    verifyToken: (token) => verifier.verify(token),
+    handle: (operationId, logic) => async (event, context) => {
+      if (context) logger.addContext(context);
+      logger.appendKeys({ operationId });
+      metrics.captureColdStartMetric();
+      tracer.putAnnotation('operationId', operationId);
+      try {
+        return await logic(event);
+      } catch (error) {
+        if (error instanceof ApiError) return errorResponse(event, responses, error.status, error.code, error.message);
+        logger.error('unhandled fault', error as Error);
+        count('ServerFault');
+        return errorResponse(event, responses, 500, 'INTERNAL_ERROR', 'Something failed on our side; try again.');
+      } finally {
+        metrics.publishStoredMetrics();
+      }
+    },
+  };
+}
+
+let shared: ApiRuntime | undefined;
+/** The container's runtime, built on first use: every handler module calls this at load. */
+export function sharedRuntime(): ApiRuntime {
+  shared ??= createApiRuntime();
+  return shared;
+}

@@ -1,0 +1,139 @@
+import type { SigningKey } from './playback-token';
+import type { Visibility } from './schemas';
+import type { VideoOutputs, VideoRecord } from './video';
+
+/**
+ * What the core needs from the world. Adapters implement these over DynamoDB, S3, Valkey and
+ * Secrets Manager (in AWS and, by endpoint, against local servers); the core never sees an AWS type.
+ */
+
+/** A conditional write lost: the record was not in the state the write expected. */
+export class ConditionFailed extends Error {
+  constructor(message = 'The record changed under the write') {
+    super(message);
+    this.name = 'ConditionFailed';
+  }
+}
+
+export interface PageCursor {
+  readonly id: string;
+  readonly createdAt: string;
+}
+
+export interface StatusChange {
+  readonly status: VideoRecord['status'];
+  readonly updatedAt: string;
+  readonly durationSeconds?: number;
+  readonly renditions?: VideoRecord['renditions'];
+  readonly outputs?: VideoOutputs;
+  readonly error?: VideoRecord['error'];
+}
+
+export interface DetailsChange {
+  readonly title?: string;
+  readonly description?: string;
+  readonly visibility?: Visibility;
+  readonly updatedAt: string;
+}
+
+/** The system of record. Every write is conditional; a lost condition throws `ConditionFailed`. */
+export interface Catalog {
+  /** A strongly consistent read. */
+  get(id: string): Promise<VideoRecord | undefined>;
+  /** Creates a record whose id is new. */
+  create(record: VideoRecord): Promise<void>;
+  /** Moves a video from `from` to `change.status`, only if it is still in `from`. */
+  transition(id: string, from: VideoRecord['status'], change: StatusChange): Promise<VideoRecord>;
+  /** Changes the details of a video owned by `ownerId`. */
+  updateDetails(id: string, ownerId: string, change: DetailsChange): Promise<VideoRecord>;
+  /** Deletes a video owned by `ownerId`; deleting one already gone is not an error. */
+  delete(id: string, ownerId: string): Promise<void>;
+  /** An owner's videos, newest first. */
+  listByOwner(
+    ownerId: string,
+    limit: number,
+    after?: PageCursor,
+  ): Promise<{ items: VideoRecord[]; next?: PageCursor }>;
+}
+
+/**
+ * A key-value cache with expiry. Every call may throw or time out: the core treats a failing
+ * cache as a miss and carries on from the catalog.
+ */
+export interface Cache {
+  get(key: string): Promise<string | undefined>;
+  /** Stores the value, replacing any. */
+  put(key: string, value: string, ttlSeconds: number): Promise<void>;
+  /** Stores the value only if the key is absent (a reader's fill never overwrites a writer's). */
+  fill(key: string, value: string, ttlSeconds: number): Promise<void>;
+}
+
+export interface UploadedPart {
+  readonly partNumber: number;
+  readonly etag: string;
+  readonly sizeBytes: number;
+}
+
+/** An object store (one bucket). Keys are always chosen by the core, never taken from input. */
+export interface ObjectStore {
+  createMultipartUpload(key: string, contentType: string): Promise<string>;
+  presignUploadPart(key: string, uploadId: string, partNumber: number, expiresInSeconds: number): Promise<string>;
+  /** The parts uploaded so far, or `undefined` if the upload no longer exists. */
+  listParts(key: string, uploadId: string): Promise<UploadedPart[] | undefined>;
+  /** `false` if the upload no longer exists (completed or aborted already). */
+  completeMultipartUpload(
+    key: string,
+    uploadId: string,
+    parts: readonly { partNumber: number; etag: string }[],
+  ): Promise<boolean>;
+  /** Aborting an upload that is already gone is not an error. */
+  abortMultipartUpload(key: string, uploadId: string): Promise<void>;
+  headObject(key: string): Promise<{ sizeBytes: number } | undefined>;
+  /** Deletes every object under the prefix; returns how many. */
+  deleteByPrefix(prefix: string): Promise<number>;
+}
+
+/** The current playback signing key (the one in the CDN's key store). */
+export interface SigningKeySource {
+  currentKey(): Promise<SigningKey>;
+}
+
+export interface Clock {
+  now(): Date;
+}
+
+export interface IdGenerator {
+  newVideoId(): string;
+}
+
+/** Whether a read was served by the cache, by the catalog after a miss, or despite a cache error. */
+export type CacheOutcome = 'hit' | 'miss' | 'error';
+
+/** Limits and URLs that come from configuration. */
+export interface ApiPolicy {
+  readonly maxUploadBytes: number;
+  readonly allowedContentTypes: readonly string[];
+  readonly uploadUrlTtlSeconds: number;
+  readonly publicPlaybackTtlSeconds: number;
+  readonly privatePlaybackTtlSeconds: number;
+  readonly cacheTtlSeconds: number;
+  /** The CDN's origin, e.g. `https://d111111abcdef8.cloudfront.net`, without a trailing slash. */
+  readonly cdnBaseUrl: string;
+}
+
+export interface CoreDeps {
+  readonly catalog: Catalog;
+  readonly cache: Cache;
+  readonly uploads: ObjectStore;
+  readonly media: ObjectStore;
+  readonly signingKeys: SigningKeySource;
+  readonly clock: Clock;
+  readonly ids: IdGenerator;
+  readonly policy: ApiPolicy;
+  /** Told of every cached read's outcome, for metrics. */
+  readonly onCacheOutcome?: (outcome: CacheOutcome) => void;
+  /** Told when the cache failed on a write, so the stale entry lives until its TTL. */
+  readonly onCacheWriteFailure?: (error: unknown) => void;
+  /** Jitter source in [0, 1). */
+  readonly random?: () => number;
+}
