@@ -1,6 +1,6 @@
-import { createRemoteJWKSet, type JWTVerifyGetKey, jwtVerify } from 'jose';
-
-const KEY_SET_FAULTS = new Set(['ERR_JWKS_TIMEOUT', 'ERR_JOSE_GENERIC']);
+import { JwtRsaVerifier } from 'aws-jwt-verify';
+import { FetchError, JwksNotAvailableInCacheError, JwksValidationError, NotSupportedError } from 'aws-jwt-verify/error';
+import { SimpleJwksCache } from 'aws-jwt-verify/jwk';
 
 export interface JwtVerifierOptions {
   /** `iss` of accepted tokens, e.g. `https://cognito-idp.<region>.amazonaws.com/<poolId>`. */
@@ -11,35 +11,49 @@ export interface JwtVerifierOptions {
   readonly jwksUrl: string;
 }
 
+/** Failures to get the key set: our fault (5xx), not the caller's. */
+const KEY_SET_FAULTS = [FetchError, JwksNotAvailableInCacheError, JwksValidationError, NotSupportedError];
+
 /**
- * Verifies ID tokens the way API Gateway's Cognito authorizer does (signature, issuer,
+ * Verifies ID tokens as API Gateway's Cognito authorizer does (RS256 signature, issuer,
  * audience, expiry, `token_use: id`), for the routes that run without an authorizer. The key
- * set is fetched once and cached per container.
+ * set is fetched once and cached per container. The fetcher is the platform's `fetch`, so the
+ * local twin's issuer on plain-HTTP loopback works the same as Cognito over HTTPS.
  */
 export class JwtVerifier {
-  private readonly keys: JWTVerifyGetKey;
+  private readonly verifier;
 
-  constructor(private readonly options: JwtVerifierOptions) {
-    this.keys = createRemoteJWKSet(new URL(options.jwksUrl), { timeoutDuration: 2000, cooldownDuration: 30_000 });
+  constructor(options: JwtVerifierOptions) {
+    const jwksCache = new SimpleJwksCache({
+      fetcher: {
+        fetch: async (uri) => {
+          const response = await fetch(uri, { signal: AbortSignal.timeout(2000) });
+          if (!response.ok) throw new FetchError(uri, `status ${response.status}`);
+          return response.arrayBuffer();
+        },
+      },
+    });
+    this.verifier = JwtRsaVerifier.create(
+      {
+        issuer: options.issuer,
+        audience: options.audience,
+        jwksUri: options.jwksUrl,
+        customJwtCheck: ({ payload }) => {
+          if (payload.token_use !== 'id') throw new Error('not an ID token');
+        },
+      },
+      { jwksCache },
+    );
   }
 
   /** The user id (`sub`) of a valid token, or `undefined` for any invalid one. */
   async verify(token: string): Promise<string | undefined> {
     try {
-      const { payload } = await jwtVerify(token, this.keys, {
-        issuer: this.options.issuer,
-        audience: this.options.audience,
-        algorithms: ['RS256'],
-      });
-      if (payload.token_use !== 'id' || typeof payload.sub !== 'string' || payload.sub.length === 0) return undefined;
-      return payload.sub;
+      const payload = await this.verifier.verify(token);
+      return typeof payload.sub === 'string' && payload.sub.length > 0 ? payload.sub : undefined;
     } catch (error) {
-      // A bad token is the caller's fault (undefined, so 401). A key set that cannot be
-      // fetched (timeout, network, a bad answer) is ours: let it surface.
-      const code = (error as { code?: unknown }).code;
-      const tokenFault = typeof code === 'string' && code.startsWith('ERR_') && !KEY_SET_FAULTS.has(code);
-      if (tokenFault) return undefined;
-      throw error;
+      if (KEY_SET_FAULTS.some((fault) => error instanceof fault)) throw error;
+      return undefined;
     }
   }
 }

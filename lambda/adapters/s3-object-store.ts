@@ -36,7 +36,12 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   presignUploadPart(key: string, uploadId: string, partNumber: number, expiresInSeconds: number): Promise<string> {
-    const command = new UploadPartCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId, PartNumber: partNumber });
+    const command = new UploadPartCommand({
+      Bucket: this.bucket,
+      Key: key,
+      UploadId: uploadId,
+      PartNumber: partNumber,
+    });
     return getSignedUrl(this.client, command, { expiresIn: expiresInSeconds });
   }
 
@@ -110,7 +115,8 @@ export class S3ObjectStore implements ObjectStore {
         const result = await this.client.send(
           new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: keys, Quiet: true } }),
         );
-        if (result.Errors?.length) throw new Error(`S3 refused to delete ${result.Errors.length} object(s) under ${prefix}`);
+        if (result.Errors?.length)
+          throw new Error(`S3 refused to delete ${result.Errors.length} object(s) under ${prefix}`);
         deleted += keys.length;
       }
       token = page.IsTruncated ? page.NextContinuationToken : undefined;

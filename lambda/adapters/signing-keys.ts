@@ -1,5 +1,5 @@
-import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { KEY_ID_PATTERN, SECRET_PATTERN, type SigningKey } from '../core/playback-token';
 import type { SigningKeySource } from '../core/ports';
 

@@ -99,7 +99,8 @@ function baseHeaders(event: APIGatewayProxyEvent, options: ResponseOptions): Rec
   if (options.allowedOrigins.includes('*')) headers['Access-Control-Allow-Origin'] = '*';
   else {
     headers.Vary = 'Origin';
-    if (origin !== undefined && options.allowedOrigins.includes(origin)) headers['Access-Control-Allow-Origin'] = origin;
+    if (origin !== undefined && options.allowedOrigins.includes(origin))
+      headers['Access-Control-Allow-Origin'] = origin;
   }
   return headers;
 }

@@ -7,7 +7,12 @@ import { API_ENV } from './routes';
 const positiveInt = z.coerce.number().int().positive();
 const list = z
   .string()
-  .transform((text) => text.split(',').map((item) => item.trim()).filter((item) => item.length > 0))
+  .transform((text) =>
+    text
+      .split(',')
+      .map((item) => item.trim())
+      .filter((item) => item.length > 0),
+  )
   .pipe(z.array(z.string()).min(1));
 
 const EnvSchema = z

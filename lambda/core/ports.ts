@@ -49,11 +49,7 @@ export interface Catalog {
   /** Deletes a video owned by `ownerId`; deleting one already gone is not an error. */
   delete(id: string, ownerId: string): Promise<void>;
   /** An owner's videos, newest first. */
-  listByOwner(
-    ownerId: string,
-    limit: number,
-    after?: PageCursor,
-  ): Promise<{ items: VideoRecord[]; next?: PageCursor }>;
+  listByOwner(ownerId: string, limit: number, after?: PageCursor): Promise<{ items: VideoRecord[]; next?: PageCursor }>;
 }
 
 /**

@@ -54,7 +54,8 @@ export async function readVideo(deps: CoreDeps, id: string): Promise<VideoRecord
 export async function storeVideo(deps: CoreDeps, id: string, record: VideoRecord | undefined): Promise<void> {
   const random = deps.random ?? Math.random;
   try {
-    if (record) await deps.cache.put(videoCacheKey(id), JSON.stringify(record), jittered(deps.policy.cacheTtlSeconds, random));
+    if (record)
+      await deps.cache.put(videoCacheKey(id), JSON.stringify(record), jittered(deps.policy.cacheTtlSeconds, random));
     else await deps.cache.put(videoCacheKey(id), GONE, NEGATIVE_TTL_SECONDS);
   } catch (error) {
     deps.onCacheWriteFailure?.(error);

@@ -1,5 +1,5 @@
-import { ApiError, invalidState, notFound } from './errors';
 import { decodeCursor, encodeCursor } from './cursor';
+import { ApiError, invalidState, notFound } from './errors';
 import { MAX_TOKEN_LIFETIME_SECONDS, mintPlaybackToken } from './playback-token';
 import { ConditionFailed, type CoreDeps, type UploadedPart } from './ports';
 import {
@@ -45,7 +45,11 @@ async function presignParts(deps: CoreDeps, record: VideoRecord, partNumbers: re
   return { parts, expiresAt: new Date(deps.clock.now().getTime() + ttl * 1000).toISOString() };
 }
 
-export async function createVideo(deps: CoreDeps, caller: Caller, input: CreateVideoRequest): Promise<CreateVideoResponse> {
+export async function createVideo(
+  deps: CoreDeps,
+  caller: Caller,
+  input: CreateVideoRequest,
+): Promise<CreateVideoResponse> {
   const contentType = input.contentType.toLowerCase();
   if (!deps.policy.allowedContentTypes.includes(contentType))
     throw new ApiError(
@@ -89,8 +93,7 @@ export async function createVideo(deps: CoreDeps, caller: Caller, input: CreateV
 }
 
 function requireUploading(record: VideoRecord): void {
-  if (record.status !== 'UPLOADING')
-    throw invalidState(`The video is ${record.status}; its upload is no longer open.`);
+  if (record.status !== 'UPLOADING') throw invalidState(`The video is ${record.status}; its upload is no longer open.`);
 }
 
 export async function getUploadState(deps: CoreDeps, caller: Caller, id: string): Promise<UploadStateResponse> {
@@ -119,8 +122,7 @@ function checkParts(deps: CoreDeps, record: VideoRecord, input: CompleteUploadRe
   const { partCount } = record.upload;
   const sent = new Map<number, string>();
   for (const part of input.parts) {
-    if (sent.has(part.partNumber))
-      throw new ApiError('VALIDATION_FAILED', `part ${part.partNumber} is listed twice`);
+    if (sent.has(part.partNumber)) throw new ApiError('VALIDATION_FAILED', `part ${part.partNumber} is listed twice`);
     sent.set(part.partNumber, unquote(part.etag));
   }
   if (sent.size !== partCount || input.parts.some((part) => part.partNumber > partCount))
@@ -254,8 +256,7 @@ export async function updateVideo(
  */
 export async function deleteVideo(deps: CoreDeps, caller: Caller, id: string): Promise<void> {
   const record = await ownedRecord(deps, caller, id);
-  if (record.status === 'UPLOADING')
-    await deps.uploads.abortMultipartUpload(record.upload.key, record.upload.uploadId);
+  if (record.status === 'UPLOADING') await deps.uploads.abortMultipartUpload(record.upload.key, record.upload.uploadId);
   await deps.uploads.deleteByPrefix(uploadPrefix(id));
   await deps.media.deleteByPrefix(mediaPrefix(id));
   await deps.catalog.delete(id, caller.userId);

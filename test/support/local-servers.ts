@@ -1,0 +1,186 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import Redis from 'ioredis';
+import { API_ENV, CATALOG_SCHEMA } from '../../lambda/api/routes';
+import { type IdentityIssuer, startIdentityIssuer } from '../../local/identity-issuer';
+import { startLocalS3 } from '../../local/local-s3';
+
+// dynalite ships no types.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const dynalite = require('dynalite');
+
+/** A free TCP port on loopback. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** A real `redis-server` on loopback that a test can stop and start again on the same port. */
+export class RedisServer {
+  private process?: ChildProcess;
+  constructor(readonly port: number) {}
+
+  async start(): Promise<void> {
+    this.process = spawn(
+      'redis-server',
+      ['--bind', '127.0.0.1', '--port', String(this.port), '--save', '', '--appendonly', 'no'],
+      { stdio: 'ignore' },
+    );
+    const probe = new Redis({ host: '127.0.0.1', port: this.port, lazyConnect: true, maxRetriesPerRequest: 0 });
+    probe.on('error', () => undefined);
+    for (let attempt = 0; attempt < 100; attempt++) {
+      try {
+        await probe.connect();
+        await probe.ping();
+        probe.disconnect();
+        return;
+      } catch {
+        probe.disconnect();
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    }
+    throw new Error(`redis-server did not start on port ${this.port}`);
+  }
+
+  async stop(): Promise<void> {
+    const child = this.process;
+    if (!child || child.exitCode !== null) return;
+    await new Promise<void>((resolve) => {
+      child.once('exit', () => resolve());
+      child.kill('SIGKILL');
+    });
+  }
+}
+
+export interface LocalServers {
+  readonly env: Record<string, string>;
+  readonly dynamodb: DynamoDBClient;
+  readonly s3: S3Client;
+  readonly redis: RedisServer;
+  readonly identity: IdentityIssuer;
+  readonly tableName: string;
+  readonly uploadBucket: string;
+  readonly mediaBucket: string;
+  stop(): Promise<void>;
+}
+
+export const TEST_SIGNING_KEY = { keyId: 'test1', secret: 'a-test-secret-that-is-long-enough-0123456789' };
+export const TEST_CDN = 'https://cdn.example.test';
+
+/**
+ * Starts dynalite, s3rver, redis-server and a local identity issuer on free loopback ports,
+ * creates the catalog table and both buckets, and returns the environment the API handlers read.
+ */
+export async function startLocalServers(overrides: Record<string, string> = {}): Promise<LocalServers> {
+  const directory = mkdtempSync(join(tmpdir(), 'vod-local-'));
+  const [dynamoPort, s3Port, redisPort] = [await freePort(), await freePort(), await freePort()];
+
+  const dynamoServer = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  await new Promise<void>((resolve) => dynamoServer.listen(dynamoPort, '127.0.0.1', resolve));
+  const tableName = 'catalog';
+  const uploadBucket = 'uploads-bucket';
+  const mediaBucket = 'media-bucket';
+  const s3Server = await startLocalS3({
+    port: s3Port,
+    directory: join(directory, 's3'),
+    buckets: [uploadBucket, mediaBucket],
+  });
+  const redis = new RedisServer(redisPort);
+  await redis.start();
+  const identity = await startIdentityIssuer();
+
+  const credentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
+  const region = 'eu-west-1';
+  const dynamodb = new DynamoDBClient({ region, credentials, endpoint: `http://127.0.0.1:${dynamoPort}` });
+  const s3 = new S3Client({
+    region,
+    credentials,
+    endpoint: `http://127.0.0.1:${s3Port}`,
+    forcePathStyle: true,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+  await dynamodb.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [
+        { AttributeName: CATALOG_SCHEMA.partitionKey, AttributeType: 'S' },
+        { AttributeName: CATALOG_SCHEMA.ownerIndexPartitionKey, AttributeType: 'S' },
+        { AttributeName: CATALOG_SCHEMA.ownerIndexSortKey, AttributeType: 'S' },
+      ],
+      KeySchema: [{ AttributeName: CATALOG_SCHEMA.partitionKey, KeyType: 'HASH' }],
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: CATALOG_SCHEMA.ownerIndexName,
+          KeySchema: [
+            { AttributeName: CATALOG_SCHEMA.ownerIndexPartitionKey, KeyType: 'HASH' },
+            { AttributeName: CATALOG_SCHEMA.ownerIndexSortKey, KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        },
+      ],
+    }),
+  );
+
+  const env: Record<string, string> = {
+    AWS_REGION: region,
+    AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+    AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${dynamoPort}`,
+    AWS_ENDPOINT_URL_S3: `http://127.0.0.1:${s3Port}`,
+    S3_FORCE_PATH_STYLE: 'true',
+    POWERTOOLS_LOG_LEVEL: 'CRITICAL',
+    POWERTOOLS_METRICS_DISABLED: 'true',
+    [API_ENV.tableName]: tableName,
+    [API_ENV.ownerIndexName]: CATALOG_SCHEMA.ownerIndexName,
+    [API_ENV.uploadBucket]: uploadBucket,
+    [API_ENV.mediaBucket]: mediaBucket,
+    [API_ENV.cacheEndpoint]: `127.0.0.1:${redisPort}`,
+    [API_ENV.cacheTls]: 'false',
+    [API_ENV.cacheTtlSeconds]: '300',
+    [API_ENV.cdnBaseUrl]: TEST_CDN,
+    PLAYBACK_SIGNING_KEY: JSON.stringify(TEST_SIGNING_KEY),
+    [API_ENV.jwtIssuer]: identity.issuer,
+    [API_ENV.jwtAudience]: identity.audience,
+    [API_ENV.jwksUrl]: identity.jwksUrl,
+    [API_ENV.maxUploadBytes]: String(50 * 1024 ** 3),
+    [API_ENV.allowedContentTypes]: 'video/mp4,video/quicktime,video/webm',
+    [API_ENV.uploadUrlTtlSeconds]: '900',
+    [API_ENV.publicPlaybackTtlSeconds]: '86400',
+    [API_ENV.privatePlaybackTtlSeconds]: '3600',
+    [API_ENV.allowedOrigins]: '*',
+    ...overrides,
+  };
+
+  return {
+    env,
+    dynamodb,
+    s3,
+    redis,
+    identity,
+    tableName,
+    uploadBucket,
+    mediaBucket,
+    async stop() {
+      dynamodb.destroy();
+      s3.destroy();
+      await identity.close();
+      await redis.stop();
+      await s3Server.close();
+      await new Promise<void>((resolve) => dynamoServer.close(() => resolve()));
+      rmSync(directory, { recursive: true, force: true });
+    },
+  };
+}
