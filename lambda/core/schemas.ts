@@ -7,11 +7,11 @@ import { VIDEO_ID_PATTERN } from './playback-token';
  */
 
 /** No control characters: they have no place in a title and break logs and terminals. */
-const NO_CONTROL_CHARACTERS = /^[^\u0000-\u001f\u007f]*$/;
+const NO_CONTROL_CHARACTERS = /^\P{Cc}*$/u;
 /** Descriptions may hold line breaks and tabs, but no other control characters. */
-const TEXT_WITH_LINE_BREAKS = /^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]*$/;
+const TEXT_WITH_LINE_BREAKS = /^(?:[\t\n\r]|\P{Cc})*$/u;
 /** A file name, not a path: no separators, no control characters. */
-const FILE_NAME = /^[^\u0000-\u001f\u007f/\\]+$/;
+const FILE_NAME = /^[^/\\\p{Cc}]+$/u;
 /** A media type such as `video/mp4`; whether it is allowed is configuration (415). */
 const MEDIA_TYPE = /^[A-Za-z0-9!#$&^_.+-]{1,64}\/[A-Za-z0-9!#$&^_.+-]{1,64}$/;
 
