@@ -11,6 +11,8 @@ if [ "$node_major" -lt "$required_major" ]; then
   exit 1
 fi
 
+bash scripts/install-system-packages.sh
+
 # Install dependencies when they are missing or older than the lock file.
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the tests and the local twin run: a real redis-server stands in
+# for ElastiCache Valkey. Does nothing when they are already there.
+set -euo pipefail
+
+packages=()
+command -v redis-server >/dev/null 2>&1 || packages+=(redis-server)
+[ ${#packages[@]} -eq 0 ] && exit 0
+
+sudo=""
+[ "$(id -u)" -ne 0 ] && sudo="sudo"
+echo "Installing ${packages[*]} from Debian's repositories"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
