@@ -1,7 +1,8 @@
 import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
-import { type App, Validations } from 'aws-cdk-lib';
+import { type App, ArnFormat, type CfnElement, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks } from 'cdk-nag';
 
 /**
@@ -18,7 +19,22 @@ export const NagRule = {
   s3ServerAccessLogs: 'AwsSolutions::AwsSolutions-S1',
   cloudFrontGeoRestriction: 'AwsSolutions::AwsSolutions-CFR1',
   cloudFrontTlsWithDefaultCertificate: 'AwsSolutions::AwsSolutions-CFR4',
+  secretsManagerRotation: 'AwsSolutions::AwsSolutions-SMG4',
+  apiGatewayAuthorization: 'AwsSolutions::AwsSolutions-APIG4',
+  apiGatewayCognitoAuthorizer: 'AwsSolutions::AwsSolutions-COG4',
+  iamWildcardResource: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+  cognitoMfaRequired: 'AwsSolutions::AwsSolutions-COG2',
+  cognitoPlusFeaturePlan: 'AwsSolutions::AwsSolutions-COG8',
 } as const;
+
+/**
+ * The id of cdk-nag's finding for a policy that names the objects under one prefix of a bucket
+ * of this app (`<bucket ARN>/<prefix>*`), so it can be acknowledged for that prefix alone.
+ */
+export function nagObjectPrefixWildcard(bucket: s3.IBucket, prefix: string): string {
+  const logicalId = Stack.of(bucket).getLogicalId(bucket.node.defaultChild as CfnElement);
+  return `AwsSolutions::AwsSolutions-IAM5[Resource::<${logicalId}.Arn>/${prefix}*]`;
+}
 
 /** Acknowledgement ids of the Control Tower rules we acknowledge somewhere, by what they ask. */
 export const GuardRule = {
@@ -31,6 +47,7 @@ export const GuardRule = {
   cloudFrontCustomCertificate: 'cdk-validator-cfnguard::cloudfront_custom_ssl_certificate_check',
   cloudFrontSni: 'cdk-validator-cfnguard::cloudfront_sni_enabled_check',
   cloudFrontTlsPolicy: 'cdk-validator-cfnguard::cloudfront_security_policy_check',
+  lambdaPublicAccess: 'cdk-validator-cfnguard::lambda_function_public_access_prohibited_check',
 } as const;
 
 /**
@@ -47,6 +64,31 @@ export function restrictGrantsToAwsServices(key: kms.Key): void {
       resources: ['*'],
       conditions: {
         BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' },
+      },
+    }),
+  );
+}
+
+/**
+ * Lets CloudWatch Logs in the key's region encrypt and decrypt with the key, for log groups of
+ * this account whose names match the pattern only (the encryption context names the group).
+ */
+export function allowCloudWatchLogsToUse(key: kms.Key, logGroupNamePattern: string): void {
+  const stack = Stack.of(key);
+  key.addToResourcePolicy(
+    new iam.PolicyStatement({
+      principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
+      actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+      resources: ['*'],
+      conditions: {
+        ArnLike: {
+          'kms:EncryptionContext:aws:logs:arn': stack.formatArn({
+            service: 'logs',
+            resource: 'log-group',
+            resourceName: logGroupNamePattern,
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          }),
+        },
       },
     }),
   );

@@ -1,10 +1,9 @@
 import { ArnFormat, Fn, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
-import { restrictGrantsToAwsServices } from '../checks';
+import { allowCloudWatchLogsToUse, restrictGrantsToAwsServices } from '../checks';
 
 /** The body WAF sends with a 429, in the API's error shape. */
 export const RATE_LIMITED_BODY = JSON.stringify({
@@ -226,23 +225,7 @@ export class Firewall extends Construct {
       removalPolicy,
     });
     restrictGrantsToAwsServices(this.logKey);
-    this.logKey.addToResourcePolicy(
-      new iam.PolicyStatement({
-        principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
-        actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
-        resources: ['*'],
-        conditions: {
-          ArnLike: {
-            'kms:EncryptionContext:aws:logs:arn': stack.formatArn({
-              service: 'logs',
-              resource: 'log-group',
-              resourceName: 'aws-waf-logs-*',
-              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-            }),
-          },
-        },
-      }),
-    );
+    allowCloudWatchLogsToUse(this.logKey, 'aws-waf-logs-*');
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       // WAF only logs to groups whose names start with aws-waf-logs-.
       // The stack's id in the name lets a redeploy after `cdk destroy` (which keeps the old

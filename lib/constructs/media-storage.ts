@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import type { RouteAccess } from '../../lambda/api/routes';
 import { GuardRule, NagRule, restrictGrantsToAwsServices } from '../checks';
 
 /** Where uploads land in the upload bucket; the pipeline listens on this prefix only. */
@@ -12,6 +13,25 @@ export const PLAYER_EXPOSED_HEADERS = ['Content-Length', 'Content-Range', 'Accep
 
 /** Where transcoded outputs land in the media bucket; the CDN serves this prefix. */
 export const MEDIA_PREFIX = 'v/';
+
+/** An S3 call a handler makes on the upload bucket (see `RouteAccess`). */
+export type UploadCall = RouteAccess['uploads'][number];
+/** An S3 call a handler makes on the media bucket (see `RouteAccess`). */
+export type MediaCall = RouteAccess['media'][number];
+
+/**
+ * The object actions each call needs. Presigning `UploadPart` signs with the caller's role, so
+ * the URL works only if the role may `PutObject`. `DeleteByPrefix` also lists the prefix.
+ */
+const OBJECT_ACTIONS: Readonly<Record<UploadCall, readonly string[]>> = {
+  CreateMultipartUpload: ['s3:PutObject'],
+  PresignUploadPart: ['s3:PutObject'],
+  CompleteMultipartUpload: ['s3:PutObject'],
+  ListParts: ['s3:ListMultipartUploadParts'],
+  AbortMultipartUpload: ['s3:AbortMultipartUpload'],
+  HeadObject: ['s3:GetObject'],
+  DeleteByPrefix: ['s3:DeleteObject'],
+};
 
 export interface MediaStorageProps {
   /**
@@ -216,6 +236,53 @@ export class MediaStorage extends Construct {
   public grantWriteMedia(grantee: iam.IGrantable): iam.Grant {
     this.encryptionKey.grantEncryptDecrypt(grantee);
     return this.grantObjects(grantee, this.mediaBucket, MEDIA_PREFIX, ['s3:PutObject', 's3:AbortMultipartUpload']);
+  }
+
+  /**
+   * Lets the grantee make exactly the given calls on sources under `uploads/`; with the key to
+   * write them when a call writes (S3 encrypts each part under a data key it must also decrypt
+   * to complete the upload). Nothing is granted for an empty list.
+   */
+  public grantUploadCalls(grantee: iam.IGrantable, calls: readonly UploadCall[]): iam.Grant[] {
+    return this.grantCalls(grantee, this.uploadBucket, UPLOAD_PREFIX, calls);
+  }
+
+  /** Lets the grantee make exactly the given calls on outputs under `v/` (deleting a video's outputs). */
+  public grantMediaCalls(grantee: iam.IGrantable, calls: readonly MediaCall[]): iam.Grant[] {
+    return this.grantCalls(grantee, this.mediaBucket, MEDIA_PREFIX, calls);
+  }
+
+  private grantCalls(
+    grantee: iam.IGrantable,
+    bucket: s3.IBucket,
+    prefix: string,
+    calls: readonly UploadCall[],
+  ): iam.Grant[] {
+    for (const call of calls) {
+      if (!(call in OBJECT_ACTIONS)) {
+        throw new Error(
+          `MediaStorage: expected S3 calls among ${Object.keys(OBJECT_ACTIONS).join(', ')}, received "${call}"`,
+        );
+      }
+    }
+    const actions = [...new Set(calls.flatMap((call) => OBJECT_ACTIONS[call]))];
+    if (actions.length === 0) return [];
+    const grants = [this.grantObjects(grantee, bucket, prefix, actions)];
+    if (calls.includes('DeleteByPrefix')) {
+      // Finding what to delete needs a listing, limited to keys under the prefix.
+      grants.push(
+        iam.Grant.addToPrincipal({
+          grantee,
+          actions: ['s3:ListBucket'],
+          resourceArns: [bucket.bucketArn],
+          conditions: { StringLike: { 's3:prefix': `${prefix}*` } },
+        }),
+      );
+    }
+    if (actions.includes('s3:PutObject')) {
+      grants.push(this.encryptionKey.grant(grantee, 'kms:GenerateDataKey', 'kms:Decrypt'));
+    }
+    return grants;
   }
 
   // Object-level actions under one prefix only. Bucket.grant* would add bucket-wide listing and

@@ -185,6 +185,80 @@ describe('MediaStorage', () => {
     }
   });
 
+  describe('grants for exactly the S3 calls a handler makes', () => {
+    function grantedFor(grant: (storage: MediaStorage, role: iam.Role) => void) {
+      const stack = new Stack();
+      const storage = new MediaStorage(stack, 'Storage');
+      const role = new iam.Role(stack, 'Handler', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+      grant(storage, role);
+      const policies = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy'));
+      return policies.flatMap((policy) => policy.Properties.PolicyDocument.Statement) as {
+        Action: string | string[];
+        Resource: any;
+        Condition?: unknown;
+      }[];
+    }
+
+    it.each([
+      ['CreateMultipartUpload', 's3:PutObject'],
+      ['PresignUploadPart', 's3:PutObject'],
+      ['CompleteMultipartUpload', 's3:PutObject'],
+      ['ListParts', 's3:ListMultipartUploadParts'],
+      ['AbortMultipartUpload', 's3:AbortMultipartUpload'],
+      ['HeadObject', 's3:GetObject'],
+    ] as const)('maps %s to %s on uploads/* only', (call, action) => {
+      const statements = grantedFor((storage, role) => storage.grantUploadCalls(role, [call]));
+
+      const s3Statements = statements.filter((s) => [s.Action].flat().some((a) => a.startsWith('s3:')));
+      expect(s3Statements).toEqual([
+        {
+          Effect: 'Allow',
+          Action: action,
+          Resource: {
+            'Fn::Join': ['', [{ 'Fn::GetAtt': [expect.stringMatching(/^StorageUploadBucket/), 'Arn'] }, '/uploads/*']],
+          },
+        },
+      ]);
+    });
+
+    it('lets writers use the key for data keys and decrypt only, and readers not at all', () => {
+      const writer = grantedFor((storage, role) => storage.grantUploadCalls(role, ['CreateMultipartUpload']));
+      const reader = grantedFor((storage, role) => storage.grantUploadCalls(role, ['HeadObject', 'ListParts']));
+
+      expect(
+        writer
+          .flatMap((s) => [s.Action].flat())
+          .filter((a) => a.startsWith('kms:'))
+          .sort(),
+      ).toEqual(['kms:Decrypt', 'kms:GenerateDataKey']);
+      expect(reader.flatMap((s) => [s.Action].flat()).filter((a) => a.startsWith('kms:'))).toEqual([]);
+    });
+
+    it('deletes by prefix with DeleteObject under the prefix and a listing limited to it', () => {
+      const statements = grantedFor((storage, role) => storage.grantMediaCalls(role, ['DeleteByPrefix']));
+
+      expect(statements).toEqual([
+        {
+          Effect: 'Allow',
+          Action: 's3:DeleteObject',
+          Resource: {
+            'Fn::Join': ['', [{ 'Fn::GetAtt': [expect.stringMatching(/^StorageMediaBucket/), 'Arn'] }, '/v/*']],
+          },
+        },
+        {
+          Effect: 'Allow',
+          Action: 's3:ListBucket',
+          Resource: { 'Fn::GetAtt': [expect.stringMatching(/^StorageMediaBucket/), 'Arn'] },
+          Condition: { StringLike: { 's3:prefix': 'v/*' } },
+        },
+      ]);
+    });
+
+    it('grants nothing for an empty list of calls', () => {
+      expect(grantedFor((storage, role) => storage.grantUploadCalls(role, []))).toEqual([]);
+    });
+  });
+
   it('rejects an empty list of allowed origins, saying what it received', () => {
     expect(() => new MediaStorage(new Stack(), 'Storage', { allowedOrigins: [] })).toThrow(
       /allowedOrigins must name at least one origin.*received \[\]/,
