@@ -106,7 +106,8 @@ export function createApiRuntime(env: NodeJS.ProcessEnv = process.env): ApiRunti
         count('ServerFault');
         return errorResponse(event, responses, 500, 'INTERNAL_ERROR', 'Something failed on our side; try again.');
       } finally {
-        metrics.publishStoredMetrics();
+        // Not every request counts something; publishing nothing only logs a warning.
+        if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
       }
     },
   };
