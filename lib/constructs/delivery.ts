@@ -3,11 +3,16 @@ import type * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { PLAYBACK_TOKEN_FUNCTION_PATH } from '../../lambda/edge/functions';
-import { GuardRule, NagRule } from '../checks';
+import { GuardRule, NagRule, restrictGrantsToAwsServices } from '../checks';
 import { PLAYER_EXPOSED_HEADERS } from './media-storage';
+
+/** The key id of the signing key generated at the first deploy. */
+export const INITIAL_SIGNING_KEY_ID = 'k1';
 
 /** Viewer paths, before the token function strips `/t/{token}`. Manifests get the short TTL. */
 export const MANIFEST_PATH_PATTERN = '*.m3u8';
@@ -85,6 +90,13 @@ export class Delivery extends Construct {
   public readonly distribution: cloudfront.Distribution;
   /** Holds the playback signing keys as `key:{keyId}` → secret; rotate keys here, no redeploy. */
   public readonly signingKeys: cloudfront.KeyValueStore;
+  /**
+   * The key the API mints playback tokens with, as `{"keyId":"k1","secret":"…"}`: generated at
+   * deploy, copied by the operator into `signingKeys` (the CDN only trusts keys in the store).
+   */
+  public readonly signingKeySecret: secretsmanager.Secret;
+  /** Encrypts `signingKeySecret`. */
+  public readonly signingKeySecretKey: kms.Key;
   /** The viewer-request function that checks playback tokens. */
   public readonly tokenFunction: cloudfront.Function;
   /** Short-TTL policy for HLS manifests. */
@@ -123,6 +135,29 @@ export class Delivery extends Construct {
       keyValueStoreName: accountUniqueName(this),
       comment: 'Playback token signing keys: key:{keyId} -> secret',
     });
+    this.signingKeySecretKey = new kms.Key(this, 'SigningKeySecretKey', {
+      description: 'Encrypts the current playback signing key',
+      enableKeyRotation: true,
+    });
+    restrictGrantsToAwsServices(this.signingKeySecretKey);
+    this.signingKeySecret = new secretsmanager.Secret(this, 'SigningKeySecret', {
+      description: 'Current playback signing key {keyId, secret}; copy it into the signing key store before use',
+      encryptionKey: this.signingKeySecretKey,
+      generateSecretString: {
+        secretStringTemplate: JSON.stringify({ keyId: INITIAL_SIGNING_KEY_ID }),
+        generateStringKey: 'secret',
+        // Letters and digits only: a valid playback-token secret, and safe to paste into a shell.
+        excludePunctuation: true,
+        includeSpace: false,
+        passwordLength: 48,
+      },
+    });
+    Validations.of(this.signingKeySecret).acknowledge({
+      id: NagRule.secretsManagerRotation,
+      reason:
+        'A new signing key must reach the CloudFront key store before the API signs with it, an ordered manual step (README: rotating a key); automatic rotation would make the API mint tokens the CDN refuses.',
+    });
+
     this.tokenFunction = new cloudfront.Function(this, 'TokenFunction', {
       comment: 'Checks /t/{token}/v/{id}/... and strips the token before the cache lookup',
       code: cloudfront.FunctionCode.fromFile({ filePath: PLAYBACK_TOKEN_FUNCTION_PATH }),
@@ -305,6 +340,25 @@ export class Delivery extends Construct {
         'cloudfront-keyvaluestore:ListKeys',
       ],
       resourceArns: [this.signingKeys.keyValueStoreArn],
+    });
+  }
+
+  /**
+   * Lets the grantee read the current signing key from Secrets Manager (the API's playback
+   * route mints tokens with it): `GetSecretValue` on this secret, and decrypt through Secrets
+   * Manager only.
+   */
+  public grantReadCurrentSigningKey(grantee: iam.IGrantable): iam.Grant {
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['kms:Decrypt'],
+      resourceArns: [this.signingKeySecretKey.keyArn],
+      conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com` } },
+    });
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['secretsmanager:GetSecretValue'],
+      resourceArns: [this.signingKeySecret.secretArn],
     });
   }
 

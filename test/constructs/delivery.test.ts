@@ -3,6 +3,7 @@ import { Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import { SECRET_PATTERN } from '../../lambda/core/playback-token';
 import { PLAYBACK_TOKEN_FUNCTION_PATH } from '../../lambda/edge/functions';
 import { Delivery } from '../../lib/constructs/delivery';
 import { synthesize, synthesizeDefault } from '../support/synth';
@@ -263,6 +264,48 @@ describe('Delivery', () => {
         ],
       },
     });
+  });
+
+  it('generates the first signing key in Secrets Manager, as the API and the token format expect', () => {
+    template.hasResourceProperties('AWS::SecretsManager::Secret', {
+      GenerateSecretString: {
+        SecretStringTemplate: '{"keyId":"k1"}',
+        GenerateStringKey: 'secret',
+        // Letters and digits only, 48 of them: within SECRET_PATTERN (32 to 128 of [A-Za-z0-9_-]).
+        ExcludePunctuation: true,
+        IncludeSpace: false,
+        PasswordLength: 48,
+      },
+      KmsKeyId: { 'Fn::GetAtt': [logicalId(platform.delivery.signingKeySecretKey), 'Arn'] },
+    });
+    expect(SECRET_PATTERN.source).toBe('^[A-Za-z0-9_-]{32,128}$');
+  });
+
+  it('grants the key reader GetSecretValue on this secret, decrypting through Secrets Manager only', () => {
+    // Prepare
+    const stack = new Stack(undefined, 'Test', { env: { region: 'eu-west-1' } });
+    const bucket = new s3.Bucket(stack, 'Media');
+    const delivery = new Delivery(stack, 'Delivery', { mediaBucket: bucket, logBucket: bucket });
+    const role = new iam.Role(stack, 'Playback', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+
+    // Act
+    delivery.grantReadCurrentSigningKey(role);
+
+    // Assess
+    const [policy] = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy'));
+    expect(policy?.Properties.PolicyDocument.Statement).toEqual([
+      {
+        Effect: 'Allow',
+        Action: 'kms:Decrypt',
+        Resource: { 'Fn::GetAtt': [expect.stringMatching(/^DeliverySigningKeySecretKey/), 'Arn'] },
+        Condition: { StringEquals: { 'kms:ViaService': 'secretsmanager.eu-west-1.amazonaws.com' } },
+      },
+      {
+        Effect: 'Allow',
+        Action: 'secretsmanager:GetSecretValue',
+        Resource: { Ref: expect.stringMatching(/^DeliverySigningKeySecret/) },
+      },
+    ]);
   });
 
   it('rejects a manifest TTL longer than the media TTL, naming both', () => {
