@@ -32,7 +32,7 @@ export function createVodApp(props: AppProps = {}): VodApp {
   });
   const platform = new PlatformStack(app, `${config.stackPrefix}Platform`, {
     env: { account: config.account, region: config.region },
-    description: 'Video on demand: storage, CDN with playback tokens, API firewall',
+    description: 'Video on demand: storage, CDN with playback tokens, catalog, metadata cache, upload and metadata API',
     crossRegionReferences: true,
     config,
     cdnWebAclArn: edge.cdnFirewall.webAclArn,

@@ -91,6 +91,28 @@ describe('the CDK app', () => {
     expect(platform.dependencies).toContain(edge);
   });
 
+  it('exports what operators and clients need: API URL, user pool and client, signing key secret', () => {
+    const { platformTemplate } = synthesizeDefault();
+
+    const outputs = platformTemplate.toJSON().Outputs;
+
+    expect(Object.keys(outputs)).toEqual(
+      expect.arrayContaining(['ApiUrl', 'UserPoolId', 'UserPoolClientId', 'SigningKeySecretArn', 'SigningKeyStoreArn']),
+    );
+  });
+
+  it('needs no context lookup, even for a stack pinned to an account (the VPC picks zones at deploy time)', () => {
+    // Prepare
+    const { vod } = createAppAsCli({ account: '123456789012' });
+
+    // Act
+    const assembly = vod.app.synth();
+
+    // Assess
+    expect(assembly.manifest.missing ?? []).toEqual([]);
+    expect(vod.platform.account).toBe('123456789012');
+  });
+
   it('names stacks after the configured prefix', () => {
     const { edge, platform } = synthesize({ stackPrefix: 'Media' });
 

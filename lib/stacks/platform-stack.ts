@@ -1,11 +1,16 @@
-import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Fn, Stack, type StackProps } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import type * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
+import * as cognito from 'aws-cdk-lib/aws-cognito';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { PlatformConfig } from '../config';
 import { Delivery } from '../constructs/delivery';
 import { Firewall } from '../constructs/firewall';
 import { MediaStorage } from '../constructs/media-storage';
+import { MetadataCache } from '../constructs/metadata-cache';
+import { UploadApi } from '../constructs/upload-api';
+import { VideoCatalog } from '../constructs/video-catalog';
 
 export interface PlatformStackProps extends StackProps {
   readonly config: PlatformConfig;
@@ -13,12 +18,18 @@ export interface PlatformStackProps extends StackProps {
   readonly cdnWebAclArn: string;
 }
 
-/** The platform in the configured region: storage, the CDN and the API's firewall. */
+/** How many availability zones the platform's VPC spans. */
+const AZ_COUNT = 2;
+
+/** The platform in the configured region: storage, the CDN, the catalog, the cache and the API. */
 export class PlatformStack extends Stack {
   public readonly storage: MediaStorage;
   public readonly delivery: Delivery;
   /** The REGIONAL web ACL that the API stage is associated with. */
   public readonly apiFirewall: Firewall;
+  public readonly catalog: VideoCatalog;
+  public readonly cache: MetadataCache;
+  public readonly api: UploadApi;
 
   constructor(scope: Construct, id: string, props: PlatformStackProps) {
     super(scope, id, props);
@@ -58,9 +69,59 @@ export class PlatformStack extends Stack {
       logRetention: config.logRetentionDays,
     });
 
+    this.catalog = new VideoCatalog(this, 'Catalog');
+    this.cache = new MetadataCache(this, 'Cache', {
+      flowLogBucket: this.storage.logBucket,
+      maxDataStorageGb: config.cacheMaxDataStorageGb,
+      maxEcpuPerSecond: config.cacheMaxEcpuPerSecond,
+    });
+    const userPool = config.userPoolId
+      ? cognito.UserPool.fromUserPoolId(this, 'ExistingUserPool', config.userPoolId)
+      : undefined;
+    const userPoolClient =
+      userPool && config.userPoolClientId
+        ? cognito.UserPoolClient.fromUserPoolClientId(this, 'ExistingUserPoolClient', config.userPoolClientId)
+        : undefined;
+    const [customDomain] = config.domainNames ?? [];
+    this.api = new UploadApi(this, 'Api', {
+      catalog: this.catalog,
+      storage: this.storage,
+      cache: this.cache,
+      signingKeys: this.delivery,
+      cdnBaseUrl: `https://${customDomain ?? this.delivery.distribution.distributionDomainName}`,
+      webAclArn: this.apiFirewall.webAclArn,
+      allowedOrigins: config.allowedOrigins,
+      userPool,
+      userPoolClient,
+      maxUploadBytes: config.maxUploadBytes,
+      allowedContentTypes: config.allowedContentTypes,
+      uploadUrlTtl: Duration.seconds(config.uploadUrlTtlSeconds),
+      publicPlaybackTtl: Duration.seconds(config.publicPlaybackTtlSeconds),
+      privatePlaybackTtl: Duration.seconds(config.privatePlaybackTtlSeconds),
+      cacheTtl: Duration.seconds(config.metadataCacheTtlSeconds),
+      throttle: { ratePerSecond: config.apiThrottleRatePerSecond, burst: config.apiThrottleBurst },
+      uploadCreationThrottle: {
+        ratePerSecond: config.uploadCreationThrottleRatePerSecond,
+        burst: config.uploadCreationThrottleBurst,
+      },
+      logRetention: config.logRetentionDays as logs.RetentionDays,
+    });
+
     new CfnOutput(this, 'CdnDomainName', { value: this.delivery.distribution.distributionDomainName });
     new CfnOutput(this, 'UploadBucketName', { value: this.storage.uploadBucket.bucketName });
     new CfnOutput(this, 'MediaBucketName', { value: this.storage.mediaBucket.bucketName });
     new CfnOutput(this, 'SigningKeyStoreArn', { value: this.delivery.signingKeys.keyValueStoreArn });
+    new CfnOutput(this, 'SigningKeySecretArn', { value: this.delivery.signingKeySecret.secretArn });
+    new CfnOutput(this, 'ApiUrl', { value: this.api.url });
+    new CfnOutput(this, 'UserPoolId', { value: this.api.userPool.userPoolId });
+    new CfnOutput(this, 'UserPoolClientId', { value: this.api.userPoolClient.userPoolClientId });
+  }
+
+  /**
+   * The first two zones of the region, resolved by CloudFormation (`Fn::GetAZs`), so the VPC
+   * never needs a context lookup, even when the stack names its account.
+   */
+  public override get availabilityZones(): string[] {
+    return Array.from({ length: AZ_COUNT }, (_, index) => Fn.select(index, Fn.getAzs()));
   }
 }

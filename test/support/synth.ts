@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
+import { BUNDLING_STACKS } from 'aws-cdk-lib/cx-api';
 import { createVodApp, type VodApp } from '../../lib/app';
 import { CONFIG_CONTEXT_KEY } from '../../lib/config';
 
@@ -22,7 +23,8 @@ export interface SynthesizedApp extends VodApp {
 
 /**
  * Synthesizes the whole app once, exactly as `cdk synth` does (nag and guard included), with
- * the given `vod` configuration overrides. Throws if a check reports an unacknowledged finding.
+ * the given `vod` configuration overrides, except that the Lambda handlers are not bundled (see
+ * `createAppAsCli`). Throws if a check reports an unacknowledged finding.
  */
 export function synthesize(overrides: Record<string, unknown> = {}): SynthesizedApp {
   const { vod, outdir } = createAppAsCli(overrides);
@@ -38,11 +40,15 @@ export function synthesize(overrides: Record<string, unknown> = {}): Synthesized
 /**
  * Builds the app as `cdk synth` would, with cdk.json's context (feature flags included) and the
  * given `vod` overrides, writing into a fresh folder. Nothing is synthesized yet.
+ *
+ * Bundling the API handlers with esbuild in every test's synth would be slow, so no stack bundles
+ * (`aws:cdk:bundling-stacks` empty: assets point at the source folder). The CLI test bundles for real.
  */
 export function createAppAsCli(overrides: Record<string, unknown> = {}): { vod: VodApp; outdir: string } {
   const outdir = mkdtempSync(join(tmpdir(), 'vod-synth-'));
   const cdkJson = JSON.parse(readFileSync(join(__dirname, '..', '..', 'cdk.json'), 'utf8'));
-  return { vod: createVodApp({ outdir, context: { ...cdkJson.context, [CONFIG_CONTEXT_KEY]: overrides } }), outdir };
+  const context = { ...cdkJson.context, [CONFIG_CONTEXT_KEY]: overrides, [BUNDLING_STACKS]: [] };
+  return { vod: createVodApp({ outdir, context }), outdir };
 }
 
 let defaultApp: SynthesizedApp | undefined;
