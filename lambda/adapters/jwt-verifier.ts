@@ -27,9 +27,15 @@ export class JwtVerifier {
     const jwksCache = new SimpleJwksCache({
       fetcher: {
         fetch: async (uri) => {
-          const response = await fetch(uri, { signal: AbortSignal.timeout(2000) });
-          if (!response.ok) throw new FetchError(uri, `status ${response.status}`);
-          return response.arrayBuffer();
+          try {
+            const response = await fetch(uri, { signal: AbortSignal.timeout(2000) });
+            if (!response.ok) throw new FetchError(uri, `status ${response.status}`);
+            return await response.arrayBuffer();
+          } catch (error) {
+            // Refused, reset or timed out: `fetch` throws errors of its own, which are our fault too.
+            if (error instanceof FetchError) throw error;
+            throw new FetchError(uri, error instanceof Error ? error.message : String(error));
+          }
         },
       },
     });
