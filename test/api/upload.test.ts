@@ -397,6 +397,22 @@ describe('abortUpload', () => {
     expectApiError(complete, 409, 'INVALID_STATE');
   });
 
+  it('lets exactly one of a racing complete and abort win, and the record says which', async () => {
+    for (let round = 0; round < 3; round++) {
+      const { id, parts } = await uploadedVideo(api, 'dave');
+
+      const [complete, abort] = await Promise.all([
+        api.call('completeUpload', { as: 'dave', id, body: { parts } }),
+        api.call('abortUpload', { as: 'dave', id }),
+      ]);
+
+      const outcome = complete.status === 202 ? 'completed' : 'aborted';
+      expect([complete.status, abort.status]).toEqual(outcome === 'completed' ? [202, 409] : [409, 204]);
+      expectApiError(outcome === 'completed' ? abort : complete, 409, 'INVALID_STATE');
+      expect((await catalogOf(api).get(id))?.status).toBe(outcome === 'completed' ? 'PROCESSING' : 'FAILED');
+    }
+  });
+
   it("answers 403 for someone else's public video and leaves its upload open", async () => {
     const { video } = await createVideo(api, 'dave');
 
