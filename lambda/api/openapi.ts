@@ -122,8 +122,8 @@ export function buildOpenApiDocument(version: string): Record<string, unknown> {
           ? { description: STATUS_TEXT[304] }
           : { description: STATUS_TEXT[status], ...json(ErrorResponseSchema) };
     }
-    paths[route.path] ??= {};
-    paths[route.path][route.method.toLowerCase()] = {
+    const pathItem = (paths[route.path] ??= {});
+    pathItem[route.method.toLowerCase()] = {
       operationId: route.operationId,
       summary: route.summary,
       security: route.auth === 'required' ? [{ userPool: [] }] : [{}, { userPool: [] }],
