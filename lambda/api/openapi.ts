@@ -122,7 +122,8 @@ export function buildOpenApiDocument(version: string): Record<string, unknown> {
           ? { description: STATUS_TEXT[304] }
           : { description: STATUS_TEXT[status], ...json(ErrorResponseSchema) };
     }
-    const pathItem = (paths[route.path] ??= {});
+    const pathItem = paths[route.path] ?? {};
+    paths[route.path] = pathItem;
     pathItem[route.method.toLowerCase()] = {
       operationId: route.operationId,
       summary: route.summary,
