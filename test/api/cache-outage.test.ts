@@ -103,18 +103,24 @@ describe('the video cache', () => {
     await api.servers.redis.stop();
     try {
       const timings: number[] = [];
+      const timed = async <T>(work: () => Promise<T>): Promise<T> => {
+        const started = performance.now();
+        const result = await work();
+        timings.push(performance.now() - started);
+        return result;
+      };
+      // Enough reads that a client waiting for its reconnect attempts, which back off, would
+      // blow the budget well before the last.
       const readsDuringOutage = await metricsDuring(async () => {
-        for (let n = 0; n < 3; n++) {
-          const started = performance.now();
-          const read = await api.call('getVideo', { id });
-          timings.push(performance.now() - started);
+        for (let n = 0; n < 6; n++) {
+          const read = await timed(() => api.call('getVideo', { id }));
           expect(read.status).toBe(200);
           expect(read.body.video.title).toBe('Before the outage');
         }
       });
       let update: Awaited<ReturnType<ApiHarness['call']>> | undefined;
       const writesDuringOutage = await metricsDuring(async () => {
-        update = await api.call('updateVideo', { as: 'olga', id, body: { title: 'During the outage' } });
+        update = await timed(() => api.call('updateVideo', { as: 'olga', id, body: { title: 'During the outage' } }));
       });
       const readAfterWrite = await api.call('getVideo', { id });
       const created = await api.call('createVideo', {
