@@ -184,6 +184,9 @@ export const API_ENV = {
   allowedOrigins: 'ALLOWED_ORIGINS',
 } as const;
 
+/** Where the handlers' logs and metrics go: the construct sets them, the handlers fall back to them. */
+export const API_TELEMETRY = { serviceName: 'vod-api', metricsNamespace: 'VodPlatform' } as const;
+
 /** The catalog table's key schema, shared by the construct and the DynamoDB adapter. */
 export const CATALOG_SCHEMA = {
   partitionKey: 'id',

@@ -14,6 +14,7 @@ import { ValkeyCache } from '../adapters/valkey-cache';
 import { ApiError } from '../core/errors';
 import type { CoreDeps } from '../core/ports';
 import { errorResponse, type ResponseOptions } from './http';
+import { API_TELEMETRY } from './routes';
 import { readSettings } from './settings';
 
 /**
@@ -39,9 +40,13 @@ export interface ApiRuntime {
 
 export function createApiRuntime(env: NodeJS.ProcessEnv = process.env): ApiRuntime {
   const settings = readSettings(env);
-  const logger = new Logger({ serviceName: 'vod-api' });
-  const metrics = new Metrics({ namespace: 'VodPlatform', serviceName: 'vod-api' });
-  const tracer = new Tracer({ serviceName: 'vod-api' });
+  const serviceName = env.POWERTOOLS_SERVICE_NAME ?? API_TELEMETRY.serviceName;
+  const logger = new Logger({ serviceName });
+  const metrics = new Metrics({
+    namespace: env.POWERTOOLS_METRICS_NAMESPACE ?? API_TELEMETRY.metricsNamespace,
+    serviceName,
+  });
+  const tracer = new Tracer({ serviceName });
 
   const dynamodb = tracer.captureAWSv3Client(new DynamoDBClient({}));
   // Checksums only where S3 requires them: presigned part URLs must not carry a checksum the

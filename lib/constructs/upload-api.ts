@@ -10,7 +10,7 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
-import { API_ENV, API_ROUTES, type RouteDefinition } from '../../lambda/api/routes';
+import { API_ENV, API_ROUTES, API_TELEMETRY, type RouteDefinition } from '../../lambda/api/routes';
 import {
   allowCloudWatchLogsToUse,
   GuardRule,
@@ -328,8 +328,8 @@ export class UploadApi extends Construct {
       ...Object.fromEntries(
         Object.entries(settings).map(([key, value]) => [API_ENV[key as keyof typeof API_ENV], value]),
       ),
-      POWERTOOLS_SERVICE_NAME: 'video-api',
-      POWERTOOLS_METRICS_NAMESPACE: 'VideoOnDemand',
+      POWERTOOLS_SERVICE_NAME: API_TELEMETRY.serviceName,
+      POWERTOOLS_METRICS_NAMESPACE: API_TELEMETRY.metricsNamespace,
       NODE_OPTIONS: '--enable-source-maps',
     };
 
