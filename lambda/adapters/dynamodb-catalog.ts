@@ -70,35 +70,38 @@ export class DynamoDbCatalog implements Catalog {
     );
   }
 
-  async transition(id: string, from: VideoRecord['status'], change: StatusChange): Promise<VideoRecord> {
-    const set = setExpression({ ...change });
-    const { Attributes } = await conditional(() =>
-      this.documents.send(
-        new UpdateCommand({
-          TableName: this.options.tableName,
-          Key: { id },
-          UpdateExpression: set.expression,
-          ConditionExpression: 'attribute_exists(#id) AND #status = :from',
-          ExpressionAttributeNames: { ...set.names, '#id': 'id', '#status': 'status' },
-          ExpressionAttributeValues: { ...set.values, ':from': from },
-          ReturnValues: 'ALL_NEW',
-        }),
-      ),
-    );
-    return Attributes as VideoRecord;
+  transition(id: string, from: VideoRecord['status'], change: StatusChange): Promise<VideoRecord> {
+    return this.conditionalUpdate(id, { ...change }, '#status = :from', { '#status': 'status' }, { ':from': from });
   }
 
-  async updateDetails(id: string, ownerId: string, change: DetailsChange): Promise<VideoRecord> {
-    const set = setExpression({ ...change });
+  updateDetails(id: string, ownerId: string, change: DetailsChange): Promise<VideoRecord> {
+    return this.conditionalUpdate(
+      id,
+      { ...change },
+      '#ownerId = :owner',
+      { '#ownerId': 'ownerId' },
+      { ':owner': ownerId },
+    );
+  }
+
+  /** Sets the defined fields of `values` on an existing record, only if `condition` holds. */
+  private async conditionalUpdate(
+    id: string,
+    values: Record<string, unknown>,
+    condition: string,
+    names: Record<string, string>,
+    conditionValues: Record<string, unknown>,
+  ): Promise<VideoRecord> {
+    const set = setExpression(values);
     const { Attributes } = await conditional(() =>
       this.documents.send(
         new UpdateCommand({
           TableName: this.options.tableName,
           Key: { id },
           UpdateExpression: set.expression,
-          ConditionExpression: 'attribute_exists(#id) AND #ownerId = :owner',
-          ExpressionAttributeNames: { ...set.names, '#id': 'id', '#ownerId': 'ownerId' },
-          ExpressionAttributeValues: { ...set.values, ':owner': ownerId },
+          ConditionExpression: `attribute_exists(#id) AND ${condition}`,
+          ExpressionAttributeNames: { ...set.names, ...names, '#id': 'id' },
+          ExpressionAttributeValues: { ...set.values, ...conditionValues },
           ReturnValues: 'ALL_NEW',
         }),
       ),
