@@ -6,12 +6,15 @@ import { VIDEO_ID_PATTERN } from './playback-token';
  * OpenAPI document (`npm run openapi`) is generated from them: there is no second copy.
  */
 
-/** No control characters: they have no place in a title and break logs and terminals. */
-const NO_CONTROL_CHARACTERS = /^\P{Cc}*$/u;
+/**
+ * No control characters (they break logs and terminals) and no lone surrogates (not valid
+ * Unicode: DynamoDB would refuse the write with a 5xx-looking error).
+ */
+const NO_CONTROL_CHARACTERS = /^[^\p{Cc}\p{Cs}]*$/u;
 /** Descriptions may hold line breaks and tabs, but no other control characters. */
-const TEXT_WITH_LINE_BREAKS = /^(?:[\t\n\r]|\P{Cc})*$/u;
+const TEXT_WITH_LINE_BREAKS = /^(?:[\t\n\r]|[^\p{Cc}\p{Cs}])*$/u;
 /** A file name, not a path: no separators, no control characters. */
-const FILE_NAME = /^[^/\\\p{Cc}]+$/u;
+const FILE_NAME = /^[^/\\\p{Cc}\p{Cs}]+$/u;
 /** A media type such as `video/mp4`; whether it is allowed is configuration (415). */
 const MEDIA_TYPE = /^[A-Za-z0-9!#$&^_.+-]{1,64}\/[A-Za-z0-9!#$&^_.+-]{1,64}$/;
 

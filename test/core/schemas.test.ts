@@ -114,4 +114,22 @@ describe('request schemas', () => {
       }),
     );
   });
+
+  it('refuse text that is not well-formed Unicode (a lone surrogate) in every free-text field', () => {
+    // Prepare: a valid body, and a lone high or low surrogate somewhere in one text field.
+    const body = { title: 'A', visibility: 'public', fileName: 'a.mp4', contentType: 'video/mp4', sizeBytes: 1 };
+    const loneSurrogate = fc.constantFrom('\ud800', '\udbff', '\udc00', '\udfff');
+    const field = fc.constantFrom('title', 'description', 'fileName');
+
+    fc.assert(
+      fc.property(field, fc.string({ maxLength: 20 }), loneSurrogate, (name, text, surrogate) => {
+        // Act
+        const result = CreateVideoRequestSchema.safeParse({ ...body, [name]: `a${text}${surrogate}` });
+
+        // Assess
+        expect(result.success).toBe(false);
+      }),
+    );
+    expect(CreateVideoRequestSchema.safeParse({ ...body, title: 'Caf\u00e9 \ud83c\udfac' }).success).toBe(true);
+  });
 });
