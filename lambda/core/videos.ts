@@ -1,20 +1,21 @@
 import { decodeCursor, encodeCursor } from './cursor';
 import { ApiError, invalidState, notFound } from './errors';
 import { MAX_TOKEN_LIFETIME_SECONDS, mintPlaybackToken } from './playback-token';
-import { ConditionFailed, type CoreDeps, type UploadedPart } from './ports';
+import { ConditionFailed, type CoreDeps, type StatusChange, type UploadedPart } from './ports';
 import {
   type CompleteUploadRequest,
   type CreateVideoRequest,
   type CreateVideoResponse,
   DEFAULT_PAGE_SIZE,
   type ListVideosQuery,
+  MAX_PAGE_SIZE,
   type PlaybackResponse,
   type UpdateVideoRequest,
   type UploadStateResponse,
   type Video,
 } from './schemas';
 import { expectedPartSize, mediaPrefix, planUpload, sourceKey, uploadPrefix } from './upload-plan';
-import { type Caller, isOwnedBy, isVisibleTo, toVideo, type VideoRecord } from './video';
+import { type Caller, canTransition, isOwnedBy, isVisibleTo, toVideo, type VideoRecord } from './video';
 import { readVideo, storeVideo } from './video-cache';
 
 /**
@@ -157,19 +158,30 @@ function checkParts(deps: CoreDeps, record: VideoRecord, input: CompleteUploadRe
     throw new ApiError('SIZE_MISMATCH', `The parts hold ${total} bytes; ${record.sizeBytes} were declared`);
 }
 
-async function markProcessing(deps: CoreDeps, record: VideoRecord): Promise<Video> {
+/**
+ * Moves a video along one edge of the state machine, once: the catalog's conditional write
+ * makes a racing or repeated move lose, which answers 409. The cache gets the new record.
+ */
+export async function transitionVideo(
+  deps: CoreDeps,
+  record: VideoRecord,
+  change: Omit<StatusChange, 'updatedAt'>,
+): Promise<VideoRecord> {
+  if (!canTransition(record.status, change.status))
+    throw invalidState(`A ${record.status} video cannot become ${change.status}.`);
   try {
-    const updated = await deps.catalog.transition(record.id, 'UPLOADING', {
-      status: 'PROCESSING',
-      updatedAt: nowIso(deps),
-    });
+    const updated = await deps.catalog.transition(record.id, record.status, { ...change, updatedAt: nowIso(deps) });
     await storeVideo(deps, record.id, updated);
-    return toVideo(updated);
+    return updated;
   } catch (error) {
-    if (error instanceof ConditionFailed) throw invalidState('The upload was completed or aborted meanwhile.');
+    if (error instanceof ConditionFailed)
+      throw invalidState(`The video changed meanwhile; it is no longer ${record.status}.`);
     throw error;
   }
 }
+
+const markProcessing = async (deps: CoreDeps, record: VideoRecord): Promise<Video> =>
+  toVideo(await transitionVideo(deps, record, { status: 'PROCESSING' }));
 
 /**
  * Completes the upload and moves the video to PROCESSING, once. Two racing calls both may
@@ -202,17 +214,10 @@ export async function abortUpload(deps: CoreDeps, caller: Caller, id: string): P
   const record = await ownedRecord(deps, caller, id);
   requireUploading(record);
   await deps.uploads.abortMultipartUpload(record.upload.key, record.upload.uploadId);
-  try {
-    const updated = await deps.catalog.transition(id, 'UPLOADING', {
-      status: 'FAILED',
-      updatedAt: nowIso(deps),
-      error: { code: 'UPLOAD_ABORTED', message: 'The uploader aborted the upload.' },
-    });
-    await storeVideo(deps, id, updated);
-  } catch (error) {
-    if (error instanceof ConditionFailed) throw invalidState('The upload was completed or aborted meanwhile.');
-    throw error;
-  }
+  await transitionVideo(deps, record, {
+    status: 'FAILED',
+    error: { code: 'UPLOAD_ABORTED', message: 'The uploader aborted the upload.' },
+  });
 }
 
 export async function getVideo(deps: CoreDeps, caller: Caller | undefined, id: string): Promise<{ video: Video }> {
@@ -227,7 +232,8 @@ export async function listVideos(
   query: ListVideosQuery,
 ): Promise<{ items: Video[]; nextCursor: string | null }> {
   const limit = query.limit === undefined ? DEFAULT_PAGE_SIZE : Number(query.limit);
-  if (limit > 100) throw new ApiError('VALIDATION_FAILED', `limit must be 1 to 100, got ${limit}`);
+  if (limit > MAX_PAGE_SIZE)
+    throw new ApiError('VALIDATION_FAILED', `limit must be 1 to ${MAX_PAGE_SIZE}, got ${limit}`);
   const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
   const page = await deps.catalog.listByOwner(caller.userId, limit, after);
   return { items: page.items.map(toVideo), nextCursor: page.next ? encodeCursor(page.next) : null };
