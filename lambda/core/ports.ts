@@ -1,6 +1,8 @@
 import type { SigningKey } from './playback-token';
+import type { TranscodePlan } from './rendition-ladder';
 import type { Visibility } from './schemas';
 import type { VideoOutputs, VideoRecord } from './video';
+import type { WebhookEvent } from './webhook-event';
 
 /**
  * What the core needs from the world. Adapters implement these over DynamoDB, S3, Valkey and
@@ -87,6 +89,46 @@ export interface ObjectStore {
   headObject(key: string): Promise<{ sizeBytes: number } | undefined>;
   /** Deletes every object under the prefix; returns how many. */
   deleteByPrefix(prefix: string): Promise<number>;
+}
+
+/** What a probe of the source file found: its display size (after rotation), length and tracks. */
+export interface SourceInfo {
+  /** Display width in pixels, after any rotation the container asks for. */
+  readonly width: number;
+  /** Display height in pixels, after any rotation the container asks for. */
+  readonly height: number;
+  readonly durationSeconds: number;
+  readonly hasAudio: boolean;
+}
+
+/** Reads a source file's dimensions and tracks from its container, without decoding it. */
+export interface SourceProbe {
+  /** `undefined` when the object is not a container the probe can read. */
+  probe(key: string): Promise<SourceInfo | undefined>;
+}
+
+/** One transcoding job to start: the source in the upload bucket, the outputs in the media bucket. */
+export interface TranscodeRequest {
+  readonly videoId: string;
+  readonly uploadId: string;
+  /** The source's key in the upload bucket. */
+  readonly sourceKey: string;
+  readonly plan: TranscodePlan;
+  /**
+   * The same for every attempt at this upload's job: a transcoder that deduplicates requests
+   * (MediaConvert's `ClientRequestToken`) answers a repeat with the first job.
+   */
+  readonly clientToken: string;
+}
+
+/** Starts transcoding jobs: MediaConvert in AWS, ffmpeg in the local twin. */
+export interface Transcoder {
+  submit(request: TranscodeRequest): Promise<{ readonly jobId: string }>;
+}
+
+/** Hands webhook events to the delivery queue; delivery and retries happen elsewhere. */
+export interface Notifier {
+  publish(event: WebhookEvent): Promise<void>;
 }
 
 /** The current playback signing key (the one in the CDN's key store). */

@@ -5,10 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import Redis from 'ioredis';
 import { API_ENV, CATALOG_SCHEMA } from '../../lambda/api/routes';
 import { type IdentityIssuer, startIdentityIssuer } from '../../local/identity-issuer';
 import { startLocalS3 } from '../../local/local-s3';
+import { startLocalSqs } from '../../local/sqs-server';
 
 // dynalite ships no types.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -63,15 +65,32 @@ export class RedisServer {
   }
 }
 
+/** A queue on the local SQS server, with its dead-letter queue. */
+export interface LocalQueue {
+  readonly url: string;
+  readonly arn: string;
+  readonly deadLetterUrl: string;
+}
+
+export interface QueueOptions {
+  /** Seconds a received message stays hidden. @default 30 */
+  readonly visibilityTimeoutSeconds?: number;
+  /** Receives before a message moves to the dead-letter queue. @default 3 */
+  readonly maxReceiveCount?: number;
+}
+
 export interface LocalServers {
   readonly env: Record<string, string>;
   readonly dynamodb: DynamoDBClient;
   readonly s3: S3Client;
+  readonly sqs: SQSClient;
   readonly redis: RedisServer;
   readonly identity: IdentityIssuer;
   readonly tableName: string;
   readonly uploadBucket: string;
   readonly mediaBucket: string;
+  /** Creates a queue and its dead-letter queue (`<name>-dlq`) with a redrive policy. */
+  createQueue(name: string, options?: QueueOptions): Promise<LocalQueue>;
   stop(): Promise<void>;
 }
 
@@ -99,6 +118,7 @@ export async function startLocalServers(overrides: Record<string, string> = {}):
   const redis = new RedisServer(redisPort);
   await redis.start();
   const identity = await startIdentityIssuer();
+  const sqsServer = await startLocalSqs(await freePort());
 
   const credentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
   const region = 'eu-west-1';
@@ -111,6 +131,26 @@ export async function startLocalServers(overrides: Record<string, string> = {}):
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
   });
+  const sqs = new SQSClient({ region, credentials, endpoint: sqsServer.endpoint });
+  const queueArn = async (url: string | undefined) =>
+    (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }))).Attributes
+      ?.QueueArn ?? '';
+  const createQueue = async (name: string, options: QueueOptions = {}): Promise<LocalQueue> => {
+    const deadLetter = await sqs.send(new CreateQueueCommand({ QueueName: `${name}-dlq` }));
+    const queue = await sqs.send(
+      new CreateQueueCommand({
+        QueueName: name,
+        Attributes: {
+          VisibilityTimeout: String(options.visibilityTimeoutSeconds ?? 30),
+          RedrivePolicy: JSON.stringify({
+            deadLetterTargetArn: await queueArn(deadLetter.QueueUrl),
+            maxReceiveCount: options.maxReceiveCount ?? 3,
+          }),
+        },
+      }),
+    );
+    return { url: queue.QueueUrl ?? '', arn: await queueArn(queue.QueueUrl), deadLetterUrl: deadLetter.QueueUrl ?? '' };
+  };
   await dynamodb.send(
     new CreateTableCommand({
       TableName: tableName,
@@ -140,6 +180,7 @@ export async function startLocalServers(overrides: Record<string, string> = {}):
     AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
     AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${dynamoPort}`,
     AWS_ENDPOINT_URL_S3: `http://127.0.0.1:${s3Port}`,
+    AWS_ENDPOINT_URL_SQS: sqsServer.endpoint,
     S3_FORCE_PATH_STYLE: 'true',
     POWERTOOLS_LOG_LEVEL: 'CRITICAL',
     POWERTOOLS_METRICS_DISABLED: 'true',
@@ -168,14 +209,18 @@ export async function startLocalServers(overrides: Record<string, string> = {}):
     env,
     dynamodb,
     s3,
+    sqs,
     redis,
     identity,
     tableName,
     uploadBucket,
     mediaBucket,
+    createQueue,
     async stop() {
       dynamodb.destroy();
       s3.destroy();
+      sqs.destroy();
+      await sqsServer.close();
       await identity.close();
       await redis.stop();
       await s3Server.close();
