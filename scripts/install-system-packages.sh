@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests and the local twin run: a real redis-server stands in
-# for ElastiCache Valkey. Does nothing when they are already there.
+# for ElastiCache Valkey, ffmpeg makes test clips (and stands in for MediaConvert in the twin).
+# Does nothing when they are already there.
 set -euo pipefail
 
 packages=()
 command -v redis-server >/dev/null 2>&1 || packages+=(redis-server)
+command -v ffmpeg >/dev/null 2>&1 || packages+=(ffmpeg)
 [ ${#packages[@]} -eq 0 ] && exit 0
 
 sudo=""

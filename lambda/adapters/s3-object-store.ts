@@ -3,6 +3,7 @@ import {
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
   DeleteObjectsCommand,
+  GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
   ListPartsCommand,
@@ -101,6 +102,13 @@ export class S3ObjectStore implements ObjectStore {
       if (isGone(error)) return undefined;
       throw error;
     }
+  }
+
+  async readRange(key: string, start: number, end: number): Promise<Uint8Array> {
+    const { Body } = await this.client.send(
+      new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: `bytes=${start}-${end}` }),
+    );
+    return Body ? Body.transformToByteArray() : new Uint8Array();
   }
 
   async deleteByPrefix(prefix: string): Promise<number> {

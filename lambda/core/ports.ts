@@ -87,6 +87,8 @@ export interface ObjectStore {
   /** Aborting an upload that is already gone is not an error. */
   abortMultipartUpload(key: string, uploadId: string): Promise<void>;
   headObject(key: string): Promise<{ sizeBytes: number } | undefined>;
+  /** Bytes `start` to `end` inclusive (fewer at the end of the object). */
+  readRange(key: string, start: number, end: number): Promise<Uint8Array>;
   /** Deletes every object under the prefix; returns how many. */
   deleteByPrefix(prefix: string): Promise<number>;
 }
