@@ -1,0 +1,25 @@
+import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { Notifier } from '../core/ports';
+import type { WebhookEvent } from '../core/webhook-event';
+
+/**
+ * Hands webhook events to the webhook queue; the delivery handler signs, sends and retries them.
+ * The message body is the webhook's body, delivered byte for byte on every attempt; the `type`
+ * attribute lets a queue consumer filter without parsing it.
+ */
+export class SqsNotifier implements Notifier {
+  constructor(
+    private readonly client: SQSClient,
+    private readonly queueUrl: string,
+  ) {}
+
+  async publish(event: WebhookEvent): Promise<void> {
+    await this.client.send(
+      new SendMessageCommand({
+        QueueUrl: this.queueUrl,
+        MessageBody: JSON.stringify(event),
+        MessageAttributes: { type: { DataType: 'String', StringValue: event.type } },
+      }),
+    );
+  }
+}
