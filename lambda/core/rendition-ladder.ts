@@ -90,13 +90,14 @@ export interface LadderSpec {
 }
 
 /**
- * The default ladder. QVBR lets simple pictures (talks, screen recordings) take far less than the
- * ceiling while motion gets up to it; the ceilings follow the usual H.264 ladders for 16:9. The
- * MP4 stops at 720p: it serves downloads and seeking, where size matters more than 4K.
+ * The default ladder, sized for cost (README, "Cost"): MediaConvert bills every output minute at
+ * its resolution's rate, HD twice SD and UHD twice HD, so the ladder tops out at 1080p and the
+ * MP4 is 540p (SD), which halves its price against 720p. QVBR lets simple pictures (talks,
+ * screen recordings) take far less than the ceiling while motion gets up to it; the ceilings
+ * follow the usual H.264 ladders for 16:9.
  */
 export const DEFAULT_LADDER: LadderSpec = Object.freeze({
   rungs: Object.freeze([
-    Object.freeze({ shortSide: 2160, qvbrQuality: 8, maxBitrateKbps: 12_000 }),
     Object.freeze({ shortSide: 1080, qvbrQuality: 7, maxBitrateKbps: 5_000 }),
     Object.freeze({ shortSide: 720, qvbrQuality: 7, maxBitrateKbps: 3_000 }),
     Object.freeze({ shortSide: 540, qvbrQuality: 7, maxBitrateKbps: 1_800 }),
@@ -106,8 +107,17 @@ export const DEFAULT_LADDER: LadderSpec = Object.freeze({
   segmentSeconds: 6,
   maxLongSide: 4096,
   audio: Object.freeze({ bitrateKbps: 128, sampleRateHz: 48_000, channels: 2 }),
-  mp4: Object.freeze({ maxShortSide: 720, qvbrQuality: 7, maxBitrateKbps: 3_000 }),
+  mp4: Object.freeze({ maxShortSide: 540, qvbrQuality: 7, maxBitrateKbps: 1_800 }),
   thumbnails: Object.freeze({ shortSide: 360, intervalSeconds: 10, maxCaptures: 60 }),
+});
+
+/** The 4K rung: MediaConvert bills it at the UHD rate, twice HD, so it is opt-in. */
+export const UHD_RUNG: RungSpec = Object.freeze({ shortSide: 2160, qvbrQuality: 8, maxBitrateKbps: 12_000 });
+
+/** The default ladder topped by a 4K rung, for sources that have it. */
+export const UHD_LADDER: LadderSpec = Object.freeze({
+  ...DEFAULT_LADDER,
+  rungs: Object.freeze([UHD_RUNG, ...DEFAULT_LADDER.rungs]),
 });
 
 // Keys. MediaConvert names its files after a destination "base" (a key without extension): the
