@@ -8,7 +8,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { type Catalog, ConditionFailed, type DetailsChange, type PageCursor, type StatusChange } from '../core/ports';
-import type { VideoRecord } from '../core/video';
+import type { TranscodeClaim, VideoRecord } from '../core/video';
 
 export interface DynamoDbCatalogOptions {
   readonly tableName: string;
@@ -72,6 +72,26 @@ export class DynamoDbCatalog implements Catalog {
 
   transition(id: string, from: VideoRecord['status'], change: StatusChange): Promise<VideoRecord> {
     return this.conditionalUpdate(id, { ...change }, '#status = :from', { '#status': 'status' }, { ':from': from });
+  }
+
+  claimTranscode(id: string, claim: TranscodeClaim, staleBefore: string): Promise<VideoRecord> {
+    return this.conditionalUpdate(
+      id,
+      { transcode: claim },
+      '#status = :processing AND (attribute_not_exists(#transcode) OR (attribute_not_exists(#transcode.#jobId) AND #transcode.#claimedAt < :staleBefore))',
+      { '#status': 'status', '#transcode': 'transcode', '#jobId': 'jobId', '#claimedAt': 'claimedAt' },
+      { ':processing': 'PROCESSING', ':staleBefore': staleBefore },
+    );
+  }
+
+  recordTranscodeJob(id: string, claim: TranscodeClaim & { readonly jobId: string }): Promise<VideoRecord> {
+    return this.conditionalUpdate(
+      id,
+      { transcode: claim },
+      '#transcode.#claimedAt = :claimedAt',
+      { '#transcode': 'transcode', '#claimedAt': 'claimedAt' },
+      { ':claimedAt': claim.claimedAt },
+    );
   }
 
   updateDetails(id: string, ownerId: string, change: DetailsChange): Promise<VideoRecord> {

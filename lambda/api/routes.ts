@@ -33,6 +33,8 @@ export interface RouteAccess {
    * no authorizer on this route.
    */
   readonly verifiesTokens: boolean;
+  /** Publishes webhook events (`SendMessage` on the webhook queue, when webhooks are configured). */
+  readonly webhooks: boolean;
 }
 
 export interface RouteDefinition {
@@ -54,7 +56,14 @@ export interface RouteDefinition {
   readonly access: RouteAccess;
 }
 
-const NONE: RouteAccess = { catalog: [], uploads: [], media: [], signingKey: false, verifiesTokens: false };
+const NONE: RouteAccess = {
+  catalog: [],
+  uploads: [],
+  media: [],
+  signingKey: false,
+  verifiesTokens: false,
+  webhooks: false,
+};
 
 export const API_ROUTES: readonly RouteDefinition[] = [
   {
@@ -110,6 +119,7 @@ export const API_ROUTES: readonly RouteDefinition[] = [
       catalog: ['GetItem', 'DeleteItem'],
       uploads: ['AbortMultipartUpload', 'DeleteByPrefix'],
       media: ['DeleteByPrefix'],
+      webhooks: true,
     },
   },
   {
@@ -182,6 +192,8 @@ export const API_ENV = {
   privatePlaybackTtlSeconds: 'PRIVATE_PLAYBACK_TTL_SECONDS',
   /** Comma-separated origins allowed by CORS, or `*`. */
   allowedOrigins: 'ALLOWED_ORIGINS',
+  /** The webhook delivery queue; unset when no receiver is configured. */
+  webhookQueueUrl: 'WEBHOOK_QUEUE_URL',
 } as const;
 
 /** Where the handlers' logs and metrics go: the construct sets them, the handlers fall back to them. */

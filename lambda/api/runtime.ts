@@ -5,11 +5,13 @@ import { Tracer } from '@aws-lambda-powertools/tracer';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { DynamoDbCatalog } from '../adapters/dynamodb-catalog';
 import { JwtVerifier } from '../adapters/jwt-verifier';
 import { S3ObjectStore } from '../adapters/s3-object-store';
 import { SecretsManagerSigningKeys, StaticSigningKeys } from '../adapters/signing-keys';
+import { SqsNotifier } from '../adapters/sqs-notifier';
 import { ValkeyCache } from '../adapters/valkey-cache';
 import { ApiError } from '../core/errors';
 import type { CoreDeps } from '../core/ports';
@@ -81,6 +83,9 @@ export function createApiRuntime(env: NodeJS.ProcessEnv = process.env): ApiRunti
     clock: { now: () => new Date() },
     ids: { newVideoId: () => randomBytes(12).toString('base64url') },
     policy: settings.policy,
+    notifier: settings.webhookQueueUrl
+      ? new SqsNotifier(tracer.captureAWSv3Client(new SQSClient({})), settings.webhookQueueUrl)
+      : undefined,
     onCacheOutcome: (outcome) =>
       count(outcome === 'hit' ? 'CacheHit' : outcome === 'miss' ? 'CacheMiss' : 'CacheError'),
     onCacheWriteFailure: (error) => {

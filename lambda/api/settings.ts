@@ -37,6 +37,7 @@ const EnvSchema = z
     [API_ENV.publicPlaybackTtlSeconds]: positiveInt.default(86_400),
     [API_ENV.privatePlaybackTtlSeconds]: positiveInt.default(14_400),
     [API_ENV.allowedOrigins]: list.default(['*']),
+    [API_ENV.webhookQueueUrl]: z.url().optional(),
     /** Local twin only: S3-compatible servers on loopback want path-style URLs. */
     S3_FORCE_PATH_STYLE: z.enum(['true', 'false']).default('false'),
   })
@@ -56,6 +57,7 @@ export interface ApiSettings {
   readonly jwt: { readonly issuer: string; readonly audience: string; readonly jwksUrl: string };
   readonly allowedOrigins: readonly string[];
   readonly s3ForcePathStyle: boolean;
+  readonly webhookQueueUrl?: string;
   readonly policy: ApiPolicy;
 }
 
@@ -75,6 +77,7 @@ export function readSettings(env: NodeJS.ProcessEnv): ApiSettings {
     jwt: { issuer: e[API_ENV.jwtIssuer], audience: e[API_ENV.jwtAudience], jwksUrl: e[API_ENV.jwksUrl] },
     allowedOrigins: e[API_ENV.allowedOrigins],
     s3ForcePathStyle: e.S3_FORCE_PATH_STYLE === 'true',
+    webhookQueueUrl: e[API_ENV.webhookQueueUrl],
     policy: {
       maxUploadBytes: e[API_ENV.maxUploadBytes],
       allowedContentTypes: e[API_ENV.allowedContentTypes].map((type) => type.toLowerCase()),

@@ -1,7 +1,7 @@
 import type { SigningKey } from './playback-token';
 import type { TranscodePlan } from './rendition-ladder';
 import type { Visibility } from './schemas';
-import type { VideoOutputs, VideoRecord } from './video';
+import type { TranscodeClaim, VideoOutputs, VideoRecord } from './video';
 import type { WebhookEvent } from './webhook-event';
 
 /**
@@ -46,6 +46,13 @@ export interface Catalog {
   create(record: VideoRecord): Promise<void>;
   /** Moves a video from `from` to `change.status`, only if it is still in `from`. */
   transition(id: string, from: VideoRecord['status'], change: StatusChange): Promise<VideoRecord>;
+  /**
+   * Claims the start of a PROCESSING video's transcoding job: only if there is no claim yet, or
+   * the one there never got a job and was made before `staleBefore` (its maker died).
+   */
+  claimTranscode(id: string, claim: TranscodeClaim, staleBefore: string): Promise<VideoRecord>;
+  /** Records the job started under the claim made at `claim.claimedAt`. */
+  recordTranscodeJob(id: string, claim: TranscodeClaim & { readonly jobId: string }): Promise<VideoRecord>;
   /** Changes the details of a video owned by `ownerId`. */
   updateDetails(id: string, ownerId: string, change: DetailsChange): Promise<VideoRecord>;
   /** Deletes a video owned by `ownerId`; deleting one already gone is not an error. */
@@ -161,6 +168,12 @@ export interface ApiPolicy {
   readonly cdnBaseUrl: string;
 }
 
+/** What writing a video record and keeping its cache entry current needs. */
+export type RecordDeps = Pick<
+  CoreDeps,
+  'catalog' | 'cache' | 'clock' | 'random' | 'onCacheOutcome' | 'onCacheWriteFailure'
+> & { readonly policy: Pick<ApiPolicy, 'cacheTtlSeconds'> };
+
 export interface CoreDeps {
   readonly catalog: Catalog;
   readonly cache: Cache;
@@ -170,6 +183,8 @@ export interface CoreDeps {
   readonly clock: Clock;
   readonly ids: IdGenerator;
   readonly policy: ApiPolicy;
+  /** Where `video.deleted` webhooks go; none when no webhook receiver is configured. */
+  readonly notifier?: Notifier;
   /** Told of every cached read's outcome, for metrics. */
   readonly onCacheOutcome?: (outcome: CacheOutcome) => void;
   /** Told when the cache failed on a write, so the stale entry lives until its TTL. */

@@ -1,4 +1,4 @@
-import type { CoreDeps } from './ports';
+import type { RecordDeps } from './ports';
 import type { VideoRecord } from './video';
 
 /**
@@ -25,7 +25,7 @@ function jittered(ttlSeconds: number, random: () => number): number {
 }
 
 /** The record of `id`, from the cache when it can, or `undefined` if there is no such video. */
-export async function readVideo(deps: CoreDeps, id: string): Promise<VideoRecord | undefined> {
+export async function readVideo(deps: RecordDeps, id: string): Promise<VideoRecord | undefined> {
   const key = videoCacheKey(id);
   const random = deps.random ?? Math.random;
   let cacheWorks = true;
@@ -51,7 +51,7 @@ export async function readVideo(deps: CoreDeps, id: string): Promise<VideoRecord
 }
 
 /** After a write: the cache now holds `record` (or the "gone" marker for a deleted video). */
-export async function storeVideo(deps: CoreDeps, id: string, record: VideoRecord | undefined): Promise<void> {
+export async function storeVideo(deps: RecordDeps, id: string, record: VideoRecord | undefined): Promise<void> {
   const random = deps.random ?? Math.random;
   try {
     if (record)

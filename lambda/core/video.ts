@@ -1,3 +1,4 @@
+import type { SourceInfo } from './ports';
 import type { Rendition, Video, VideoStatus, Visibility } from './schemas';
 
 /**
@@ -22,6 +23,24 @@ export interface VideoRecord {
   /** Object keys in the media bucket, set when the video is READY. */
   readonly outputs?: VideoOutputs;
   readonly error?: { readonly code: string; readonly message: string };
+  /** The transcoding job of this upload: claimed once, then its id once started. */
+  readonly transcode?: TranscodeClaim;
+}
+
+/**
+ * Who starts the transcoding job, written with a conditional update before the job is created:
+ * a duplicate or redelivered upload event finds the claim and starts nothing.
+ */
+export interface TranscodeClaim {
+  /** The upload this job transcodes. */
+  readonly uploadId: string;
+  /** The transcoder's idempotency token, the same for every attempt at this upload. */
+  readonly clientToken: string;
+  readonly claimedAt: string;
+  /** What the probe found (or assumed), from which the plan and the outputs follow. */
+  readonly source: SourceInfo;
+  /** Set once the transcoder accepted the job. */
+  readonly jobId?: string;
 }
 
 export interface UploadHandle {

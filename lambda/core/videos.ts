@@ -1,7 +1,7 @@
 import { decodeCursor, encodeCursor } from './cursor';
 import { ApiError, invalidState, notFound } from './errors';
 import { MAX_TOKEN_LIFETIME_SECONDS, mintPlaybackToken } from './playback-token';
-import { ConditionFailed, type CoreDeps, type StatusChange, type UploadedPart } from './ports';
+import { ConditionFailed, type CoreDeps, type RecordDeps, type StatusChange, type UploadedPart } from './ports';
 import {
   type CompleteUploadRequest,
   type CreateVideoRequest,
@@ -17,13 +17,14 @@ import {
 import { expectedPartSize, mediaPrefix, planUpload, sourceKey, uploadPrefix } from './upload-plan';
 import { type Caller, canTransition, isOwnedBy, isVisibleTo, toVideo, type VideoRecord } from './video';
 import { readVideo, storeVideo } from './video-cache';
+import { webhookEvent } from './webhook-event';
 
 /**
  * The API's use cases. Each takes its ports, the verified caller (or none) and validated input,
  * and either returns the answer or throws an `ApiError`. Nothing here knows HTTP or AWS.
  */
 
-const nowIso = (deps: CoreDeps): string => deps.clock.now().toISOString();
+const nowIso = (deps: Pick<CoreDeps, 'clock'>): string => deps.clock.now().toISOString();
 const nowSeconds = (deps: CoreDeps): number => Math.floor(deps.clock.now().getTime() / 1000);
 
 /** The record, if the caller owns it. Someone else's public video is 403, a private one 404. */
@@ -163,7 +164,7 @@ function checkParts(deps: CoreDeps, record: VideoRecord, input: CompleteUploadRe
  * makes a racing or repeated move lose, which answers 409. The cache gets the new record.
  */
 export async function transitionVideo(
-  deps: CoreDeps,
+  deps: RecordDeps,
   record: VideoRecord,
   change: Omit<StatusChange, 'updatedAt'>,
 ): Promise<VideoRecord> {
@@ -257,14 +258,16 @@ export async function updateVideo(
 }
 
 /**
- * Deletes the upload, the outputs and then the record, in that order: a crash part-way leaves
- * the record, so the owner can simply delete again.
+ * Deletes the upload, the outputs, announces it, and then deletes the record, in that order: a
+ * crash part-way leaves the record, so the owner can simply delete again (and a receiver may
+ * hear of the deletion twice, with the same event id, but never miss it).
  */
 export async function deleteVideo(deps: CoreDeps, caller: Caller, id: string): Promise<void> {
   const record = await ownedRecord(deps, caller, id);
   if (record.status === 'UPLOADING') await deps.uploads.abortMultipartUpload(record.upload.key, record.upload.uploadId);
   await deps.uploads.deleteByPrefix(uploadPrefix(id));
   await deps.media.deleteByPrefix(mediaPrefix(id));
+  await deps.notifier?.publish(webhookEvent('video.deleted', record, nowIso(deps)));
   await deps.catalog.delete(id, caller.userId);
   await storeVideo(deps, id, undefined);
 }

@@ -1,0 +1,90 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { Tracer } from '@aws-lambda-powertools/tracer';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import type { Context } from 'aws-lambda';
+import { DynamoDbCatalog } from '../adapters/dynamodb-catalog';
+import { S3ObjectStore } from '../adapters/s3-object-store';
+import { SqsNotifier } from '../adapters/sqs-notifier';
+import { ValkeyCache } from '../adapters/valkey-cache';
+import { CATALOG_SCHEMA } from '../api/routes';
+import { type CompletionDeps, completeTranscode, type PipelineOutcome } from '../core/transcoding';
+import { PIPELINE_TELEMETRY } from './environment';
+import { parseJobStateEvent } from './job-state-event';
+import { readCompletionSettings } from './settings';
+
+/**
+ * The target of the rule on MediaConvert's job state changes: a finished job moves its video to
+ * READY or FAILED, refreshes the cache and publishes the webhook. An event that fails here (the
+ * catalog unreachable) is retried by Lambda, then kept in the dead-letter queue.
+ */
+
+const settings = readCompletionSettings(process.env);
+const serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? PIPELINE_TELEMETRY.serviceName;
+const logger = new Logger({ serviceName });
+const metrics = new Metrics({
+  namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? PIPELINE_TELEMETRY.metricsNamespace,
+  serviceName,
+});
+const tracer = new Tracer({ serviceName });
+const count = (name: string) => metrics.addMetric(name, MetricUnit.Count, 1);
+const s3 = tracer.captureAWSv3Client(
+  new S3Client({
+    forcePathStyle: settings.s3ForcePathStyle,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  }),
+);
+
+const deps: CompletionDeps = {
+  catalog: new DynamoDbCatalog(tracer.captureAWSv3Client(new DynamoDBClient({})), {
+    tableName: settings.tableName,
+    ownerIndexName: CATALOG_SCHEMA.ownerIndexName,
+  }),
+  cache: new ValkeyCache({
+    endpoint: settings.cacheEndpoint,
+    tls: settings.cacheTls,
+    onError: (error) => logger.debug('cache connection error', { error: error.message }),
+  }),
+  clock: { now: () => new Date() },
+  policy: { cacheTtlSeconds: settings.cacheTtlSeconds },
+  media: new S3ObjectStore(s3, settings.mediaBucket),
+  notifier: settings.webhookQueueUrl
+    ? new SqsNotifier(tracer.captureAWSv3Client(new SQSClient({})), settings.webhookQueueUrl)
+    : { publish: async () => undefined },
+  onCacheWriteFailure: (error) => {
+    count('CacheWriteFailure');
+    logger.warn('cache write failed; the entry lives until its TTL', { error: String(error) });
+  },
+};
+
+const METRIC_OF: Record<PipelineOutcome['result'], string> = {
+  submitted: 'JobSubmitted',
+  updated: 'JobFinished',
+  repeated: 'JobEventRepeated',
+  dropped: 'JobEventDropped',
+};
+
+export async function handler(event: unknown, context?: Context): Promise<PipelineOutcome | undefined> {
+  if (context) logger.addContext(context);
+  metrics.captureColdStartMetric();
+  try {
+    const parsed = parseJobStateEvent(event);
+    if ('ignored' in parsed) {
+      logger.info('event ignored', { reason: parsed.ignored });
+      return undefined;
+    }
+    logger.appendKeys({ jobId: parsed.change.jobId, videoId: parsed.change.videoId });
+    const outcome = await completeTranscode(deps, parsed.change);
+    count(METRIC_OF[outcome.result]);
+    if (outcome.result === 'updated') count(outcome.status === 'READY' ? 'VideoReady' : 'VideoFailed');
+    if (outcome.result === 'dropped') logger.warn('event dropped', { reason: outcome.reason });
+    else logger.info('job state handled', { ...outcome });
+    return outcome;
+  } finally {
+    logger.removeKeys(['jobId', 'videoId']);
+    if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+  }
+}
