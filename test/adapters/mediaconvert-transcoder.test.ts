@@ -4,7 +4,7 @@ import { MediaConvertClient } from '@aws-sdk/client-mediaconvert';
 import { buildCreateJobInput } from '../../lambda/adapters/mediaconvert-job';
 import { MediaConvertTranscoder } from '../../lambda/adapters/mediaconvert-transcoder';
 import type { SourceInfo, TranscodeRequest } from '../../lambda/core/ports';
-import { planTranscode } from '../../lambda/core/rendition-ladder';
+import { type LadderSpec, planTranscode, UHD_LADDER } from '../../lambda/core/rendition-ladder';
 
 /**
  * A stand-in for MediaConvert's REST-JSON endpoint: it keeps every request as the SDK serialized
@@ -81,13 +81,13 @@ beforeEach(() => {
   };
 });
 
-function request(videoId: string, source: Partial<SourceInfo> = {}): TranscodeRequest {
+function request(videoId: string, source: Partial<SourceInfo> = {}, ladder?: LadderSpec): TranscodeRequest {
   const info: SourceInfo = { width: 1920, height: 1080, durationSeconds: 90, hasAudio: true, ...source };
   return {
     videoId,
     uploadId: `upload-of-${videoId}`,
     sourceKey: `uploads/${videoId}/source`,
-    plan: planTranscode(videoId, info),
+    plan: planTranscode(videoId, info, ladder),
     clientToken: `transcode-${videoId}`,
   };
 }
@@ -159,7 +159,7 @@ describe('the MediaConvert transcoder', () => {
     ]);
     const [hls, mp4, thumbs] = groups;
     expect(hls.outputGroupSettings.hlsGroupSettings.destination).toBe('s3://vod-media/v/vid4/hls/master');
-    expect(mp4.outputGroupSettings.fileGroupSettings.destination).toBe('s3://vod-media/v/vid4/mp4/720p');
+    expect(mp4.outputGroupSettings.fileGroupSettings.destination).toBe('s3://vod-media/v/vid4/mp4/540p');
     expect(thumbs.outputGroupSettings.fileGroupSettings.destination).toBe('s3://vod-media/v/vid4/thumbs/thumb');
     // No encryption settings: S3 applies the media bucket's default (its KMS key).
     expect(hls.outputGroupSettings.hlsGroupSettings.destinationSettings).toBeUndefined();
@@ -200,6 +200,39 @@ describe('the MediaConvert transcoder', () => {
     }
   });
 
+  it('encodes a 2160p source up to 1080p by default, and with UHD_LADDER adds the 4K rung at quality 8 up to 12 Mbit/s', async () => {
+    // Act
+    await transcoder.submit(request('vid16', { width: 3840, height: 2160 }));
+    await transcoder.submit(request('vid17', { width: 3840, height: 2160 }, UHD_LADDER));
+
+    // Assess
+    expect(captured).toHaveLength(2);
+    const [byDefault, uhd] = captured.map((sent) => sent.body.settings.outputGroups) as [any, any];
+    const rung = (output: any) =>
+      `${output.nameModifier ?? '-'} ${output.videoDescription.width}x${output.videoDescription.height} q${
+        h264Of(output).qvbrSettings.qvbrQualityLevel
+      }/${h264Of(output).maxBitrate}`;
+    expect(byDefault[0].outputs.map(rung)).toEqual([
+      '_1080p 1920x1080 q7/5000000',
+      '_720p 1280x720 q7/3000000',
+      '_540p 960x540 q7/1800000',
+      '_360p 640x360 q7/800000',
+    ]);
+    expect(uhd[0].outputs.map(rung)).toEqual([
+      '_2160p 3840x2160 q8/12000000',
+      '_1080p 1920x1080 q7/5000000',
+      '_720p 1280x720 q7/3000000',
+      '_540p 960x540 q7/1800000',
+      '_360p 640x360 q7/800000',
+    ]);
+    for (const groups of [byDefault, uhd]) {
+      expect(groups[1].outputs.map(rung)).toEqual(['- 960x540 q7/1800000']);
+      expect(groups[1].outputGroupSettings.fileGroupSettings.destination).toMatch(
+        /^s3:\/\/vod-media\/v\/vid1[67]\/mp4\/540p$/,
+      );
+    }
+  });
+
   it('aligns closed 2 s GOPs across every rung and cuts 6 s segments on GOP boundaries', async () => {
     // Act
     await transcoder.submit(request('vid6'));
@@ -227,7 +260,7 @@ describe('the MediaConvert transcoder', () => {
       );
   });
 
-  it('makes the MP4 at 720p with its index first, and JPEG thumbnails every 10 s, at most 60', async () => {
+  it('makes the MP4 at 540p with its index first, and JPEG thumbnails every 10 s, at most 60', async () => {
     // Act
     await transcoder.submit(request('vid7'));
 
@@ -238,12 +271,12 @@ describe('the MediaConvert transcoder', () => {
     expect(mp4.nameModifier).toBeUndefined();
     expect(mp4.extension).toBe('mp4');
     expect(mp4.containerSettings).toEqual({ container: 'MP4', mp4Settings: { moovPlacement: 'PROGRESSIVE_DOWNLOAD' } });
-    expect([mp4.videoDescription.width, mp4.videoDescription.height]).toEqual([1280, 720]);
+    expect([mp4.videoDescription.width, mp4.videoDescription.height]).toEqual([960, 540]);
     expect(h264Of(mp4)).toEqual(
       expect.objectContaining({
         rateControlMode: 'QVBR',
         qvbrSettings: { qvbrQualityLevel: 7 },
-        maxBitrate: 3_000_000,
+        maxBitrate: 1_800_000,
       }),
     );
     const [thumbs] = thumbGroup.outputs;
@@ -303,8 +336,8 @@ describe('the MediaConvert transcoder', () => {
     const [hls, mp4, thumbs] = onlyJob().settings.outputGroups;
     const size = (output: any) => `${output.videoDescription.width}x${output.videoDescription.height}`;
     expect(hls.outputs.map(size)).toEqual(['1080x1920', '720x1280', '540x960', '360x640']);
-    expect(mp4.outputs.map(size)).toEqual(['720x1280']);
-    expect(mp4.outputGroupSettings.fileGroupSettings.destination).toBe('s3://vod-media/v/vid10/mp4/720p');
+    expect(mp4.outputs.map(size)).toEqual(['540x960']);
+    expect(mp4.outputGroupSettings.fileGroupSettings.destination).toBe('s3://vod-media/v/vid10/mp4/540p');
     expect(thumbs.outputs.map(size)).toEqual(['360x640']);
   });
 
