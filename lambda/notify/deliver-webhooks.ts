@@ -25,7 +25,9 @@ const metrics = new Metrics({
   serviceName,
 });
 const tracer = new Tracer({ serviceName });
-const sqs = tracer.captureAWSv3Client(new SQSClient({}));
+// The endpoint comes from the region (or AWS_ENDPOINT_URL_SQS in the twin), never from the queue
+// URL's host: the twin's SQS server names its queues `sqs.<region>.localhost`, which need not resolve.
+const sqs = tracer.captureAWSv3Client(new SQSClient({ useQueueUrlAsEndpoint: false }));
 const secret = settings.secretArn
   ? new SecretsManagerWebhookSecret(settings.secretArn, tracer.captureAWSv3Client(new SecretsManagerClient({})))
   : new StaticWebhookSecret(settings.staticSecret ?? '');
