@@ -1,23 +1,18 @@
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { MediaConvertClient } from '@aws-sdk/client-mediaconvert';
 import { buildCreateJobInput } from '../../lambda/adapters/mediaconvert-job';
 import { MediaConvertTranscoder } from '../../lambda/adapters/mediaconvert-transcoder';
 import type { SourceInfo, TranscodeRequest } from '../../lambda/core/ports';
 import { type LadderSpec, planTranscode, UHD_LADDER } from '../../lambda/core/rendition-ladder';
+import {
+  type MediaConvertEndpoint,
+  type MediaConvertRequest,
+  startMediaConvertEndpoint,
+} from '../support/mediaconvert-endpoint';
 
 /**
- * A stand-in for MediaConvert's REST-JSON endpoint: it keeps every request as the SDK serialized
- * it and answers CreateJob (`POST /2017-08-29/jobs`) with 201 and `{ job: {...} }`.
+ * Against a stand-in for MediaConvert's REST-JSON endpoint: it keeps every request as the SDK
+ * serialized it and answers CreateJob (`POST /2017-08-29/jobs`) with 201 and `{ job: {...} }`.
  */
-interface CapturedRequest {
-  readonly method: string;
-  readonly path: string;
-  readonly headers: IncomingHttpHeaders;
-  readonly body: any;
-}
-
-const JOB_ID = '1767225600000-abc123';
 const OPTIONS = {
   uploadBucket: 'vod-uploads',
   mediaBucket: 'vod-media',
@@ -25,33 +20,17 @@ const OPTIONS = {
   queueArn: 'arn:aws:mediaconvert:eu-west-1:123456789012:queues/vod',
 };
 
-let server: Server;
-let captured: CapturedRequest[] = [];
-let answer: { status: number; body: unknown; headers?: Record<string, string> };
+let endpoint: MediaConvertEndpoint;
+let captured: MediaConvertRequest[];
 let client: MediaConvertClient;
 let transcoder: MediaConvertTranscoder;
 
 beforeAll(async () => {
-  server = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      const text = Buffer.concat(chunks).toString('utf8');
-      captured.push({
-        method: request.method ?? '',
-        path: request.url ?? '',
-        headers: request.headers,
-        body: text === '' ? undefined : JSON.parse(text),
-      });
-      response.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
-      response.end(JSON.stringify(answer.body));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  endpoint = await startMediaConvertEndpoint();
+  captured = endpoint.requests;
   client = new MediaConvertClient({
     region: 'eu-west-1',
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint: endpoint.url,
     credentials: { accessKeyId: 'x', secretAccessKey: 'y' },
     maxAttempts: 1,
   });
@@ -60,26 +39,10 @@ beforeAll(async () => {
 
 afterAll(async () => {
   client.destroy();
-  await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
+  await endpoint.close();
 });
 
-beforeEach(() => {
-  captured = [];
-  answer = {
-    status: 201,
-    body: {
-      job: {
-        id: JOB_ID,
-        arn: `arn:aws:mediaconvert:eu-west-1:123456789012:jobs/${JOB_ID}`,
-        status: 'SUBMITTED',
-        role: OPTIONS.roleArn,
-        queue: OPTIONS.queueArn,
-        createdAt: 1767225600,
-        settings: {},
-      },
-    },
-  };
-});
+beforeEach(() => endpoint.reset());
 
 function request(videoId: string, source: Partial<SourceInfo> = {}, ladder?: LadderSpec): TranscodeRequest {
   const info: SourceInfo = { width: 1920, height: 1080, durationSeconds: 90, hasAudio: true, ...source };
@@ -95,7 +58,7 @@ function request(videoId: string, source: Partial<SourceInfo> = {}, ladder?: Lad
 /** The one CreateJob body the fake received. */
 function onlyJob(): any {
   expect(captured).toHaveLength(1);
-  return (captured[0] as CapturedRequest).body;
+  return (captured[0] as MediaConvertRequest).body;
 }
 
 const h264Of = (output: any) => output.videoDescription.codecSettings.h264Settings;
@@ -106,9 +69,10 @@ describe('the MediaConvert transcoder', () => {
     const result = await transcoder.submit(request('vid1'));
 
     // Assess
-    expect(result).toEqual({ jobId: JOB_ID });
+    expect(endpoint.jobs).toHaveLength(1);
+    expect(result).toEqual({ jobId: endpoint.jobs[0]?.id });
     expect(captured).toHaveLength(1);
-    const [sent] = captured as [CapturedRequest];
+    const [sent] = captured as [MediaConvertRequest];
     expect(sent.method).toBe('POST');
     expect(sent.path).toBe('/2017-08-29/jobs');
     expect(sent.headers['content-type']).toMatch(/^application\/json/);
@@ -384,7 +348,7 @@ describe('the MediaConvert transcoder', () => {
 
   it('fails clearly when MediaConvert answers without a job id', async () => {
     // Prepare
-    answer = { status: 201, body: { job: { role: OPTIONS.roleArn, settings: {} } } };
+    endpoint.answerWith({ id: undefined, arn: undefined });
 
     // Act
     const submitting = transcoder.submit(request('vid14'));
@@ -395,11 +359,7 @@ describe('the MediaConvert transcoder', () => {
 
   it("passes on MediaConvert's refusal as the SDK's error", async () => {
     // Prepare
-    answer = {
-      status: 400,
-      headers: { 'x-amzn-errortype': 'BadRequestException' },
-      body: { message: 'Invalid output group' },
-    };
+    endpoint.failNext(1, 400, 'Invalid output group');
 
     // Act
     const submitting = transcoder.submit(request('vid15'));
