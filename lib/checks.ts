@@ -1,5 +1,5 @@
 import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
-import { type App, ArnFormat, type CfnElement, Stack, Validations } from 'aws-cdk-lib';
+import { type App, ArnFormat, type CfnElement, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
@@ -25,6 +25,10 @@ export const NagRule = {
   iamWildcardResource: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
   cognitoMfaRequired: 'AwsSolutions::AwsSolutions-COG2',
   cognitoPlusFeaturePlan: 'AwsSolutions::AwsSolutions-COG8',
+  sqsDeadLetterQueue: 'AwsSolutions::AwsSolutions-SQS3',
+  lambdaBasicExecutionManagedPolicy:
+    'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+  lambdaLatestRuntime: 'AwsSolutions::AwsSolutions-L1',
 } as const;
 
 /**
@@ -34,6 +38,23 @@ export const NagRule = {
 export function nagObjectPrefixWildcard(bucket: s3.IBucket, prefix: string): string {
   const logicalId = Stack.of(bucket).getLogicalId(bucket.node.defaultChild as CfnElement);
   return `AwsSolutions::AwsSolutions-IAM5[Resource::<${logicalId}.Arn>/${prefix}*]`;
+}
+
+/**
+ * The id of cdk-nag's finding for a policy naming `arn:<partition>:<service>:<region>:<account>:<resource>`
+ * in this stack, as cdk-nag writes it: pseudo parameters the stack does not know appear as `<AWS::Name>`.
+ */
+export function nagWildcardArn(stack: Stack, service: string, resource: string): string {
+  const literal = (value: string, pseudo: string) => (Token.isUnresolved(value) ? `<AWS::${pseudo}>` : value);
+  const arn = [
+    'arn',
+    literal(stack.partition, 'Partition'),
+    service,
+    literal(stack.region, 'Region'),
+    literal(stack.account, 'AccountId'),
+    resource,
+  ].join(':');
+  return `AwsSolutions::AwsSolutions-IAM5[Resource::${arn}]`;
 }
 
 /** Acknowledgement ids of the Control Tower rules we acknowledge somewhere, by what they ask. */
@@ -48,6 +69,9 @@ export const GuardRule = {
   cloudFrontSni: 'cdk-validator-cfnguard::cloudfront_sni_enabled_check',
   cloudFrontTlsPolicy: 'cdk-validator-cfnguard::cloudfront_security_policy_check',
   lambdaPublicAccess: 'cdk-validator-cfnguard::lambda_function_public_access_prohibited_check',
+  lambdaInsideVpc: 'cdk-validator-cfnguard::lambda_inside_vpc_check',
+  sqsDeadLetterQueue: 'cdk-validator-cfnguard::sqs_dlq_check',
+  alarmAction: 'cdk-validator-cfnguard::cloudwatch_alarm_action_check',
 } as const;
 
 /**

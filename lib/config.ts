@@ -197,6 +197,12 @@ export interface PlatformConfig {
    * @default - the API creates its own app client
    */
   readonly userPoolClientId?: string;
+  /**
+   * The HTTPS endpoint that receives signed `video.ready`, `video.failed` and `video.deleted`
+   * events (see README, Webhooks).
+   * @default - no webhooks
+   */
+  readonly webhookUrl?: string;
 }
 
 export const DEFAULT_CONFIG: PlatformConfig = {
@@ -235,6 +241,7 @@ export const OPTIONAL_SETTINGS = [
   'certificateArn',
   'userPoolId',
   'userPoolClientId',
+  'webhookUrl',
 ] as const;
 
 /** The context key under which `cdk.json` overrides the defaults. */
@@ -242,6 +249,8 @@ export const CONFIG_CONTEXT_KEY = 'vod';
 
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
 const ACCOUNT = /^\d{12}$/;
+/** An https URL without spaces, credentials or fragment. */
+const WEBHOOK_URL = /^https:\/\/[a-z0-9.-]+(:\d{1,5})?(\/[^\s#@]*)?$/i;
 const ORIGIN = /^(\*|https:\/\/[a-z0-9.-]+(:\d{1,5})?|http:\/\/(localhost|127\.0\.0\.1)(:\d{1,5})?)$/;
 const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 const ACM_ARN = /^arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate\/[0-9a-f-]{36}$/;
@@ -394,6 +403,10 @@ export function resolveConfig(overrides: unknown = {}): PlatformConfig {
             USER_POOL_CLIENT_ID,
             'a Cognito app client id (letters and digits)',
           ),
+    webhookUrl:
+      raw.webhookUrl === undefined
+        ? undefined
+        : text('webhookUrl', raw.webhookUrl, WEBHOOK_URL, 'an https:// URL without credentials or fragment'),
   };
   if ((config.domainNames === undefined) !== (config.certificateArn === undefined)) {
     fail('certificateArn', 'both domainNames and certificateArn, or neither', {

@@ -84,7 +84,10 @@ export function createApiRuntime(env: NodeJS.ProcessEnv = process.env): ApiRunti
     ids: { newVideoId: () => randomBytes(12).toString('base64url') },
     policy: settings.policy,
     notifier: settings.webhookQueueUrl
-      ? new SqsNotifier(tracer.captureAWSv3Client(new SQSClient({})), settings.webhookQueueUrl)
+      ? new SqsNotifier(
+          tracer.captureAWSv3Client(new SQSClient({ useQueueUrlAsEndpoint: false })),
+          settings.webhookQueueUrl,
+        )
       : undefined,
     onCacheOutcome: (outcome) =>
       count(outcome === 'hit' ? 'CacheHit' : outcome === 'miss' ? 'CacheMiss' : 'CacheError'),

@@ -52,7 +52,10 @@ const deps: CompletionDeps = {
   policy: { cacheTtlSeconds: settings.cacheTtlSeconds },
   media: new S3ObjectStore(s3, settings.mediaBucket),
   notifier: settings.webhookQueueUrl
-    ? new SqsNotifier(tracer.captureAWSv3Client(new SQSClient({})), settings.webhookQueueUrl)
+    ? new SqsNotifier(
+        tracer.captureAWSv3Client(new SQSClient({ useQueueUrlAsEndpoint: false })),
+        settings.webhookQueueUrl,
+      )
     : { publish: async () => undefined },
   onCacheWriteFailure: (error) => {
     count('CacheWriteFailure');

@@ -206,11 +206,6 @@ export class MediaStorage extends Construct {
       id: GuardRule.s3EventNotifications,
       reason: 'Outputs are written by the transcoder, whose job events (not S3 events) drive the catalog.',
     });
-    Validations.of(this.uploadBucket).acknowledge({
-      id: GuardRule.s3EventNotifications,
-      reason:
-        'Nothing consumes upload events yet; the transcoding pipeline, when it lands, adds the ObjectCreated notification to its queue.',
-    });
   }
 
   /**
@@ -234,7 +229,8 @@ export class MediaStorage extends Construct {
 
   /** Lets the grantee write transcoded outputs under `v/` (single or multipart PUTs). */
   public grantWriteMedia(grantee: iam.IGrantable): iam.Grant {
-    this.encryptionKey.grantEncryptDecrypt(grantee);
+    // A multipart write generates data keys and decrypts them to complete; nothing else.
+    this.encryptionKey.grant(grantee, 'kms:GenerateDataKey', 'kms:Decrypt');
     return this.grantObjects(grantee, this.mediaBucket, MEDIA_PREFIX, ['s3:PutObject', 's3:AbortMultipartUpload']);
   }
 

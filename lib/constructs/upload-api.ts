@@ -5,7 +5,7 @@ import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
@@ -18,12 +18,13 @@ import {
   nagObjectPrefixWildcard,
   restrictGrantsToAwsServices,
 } from '../checks';
+import { HANDLER_DEFAULTS, PROJECT_ROOT } from '../functions';
 import type { Delivery } from './delivery';
 import { MEDIA_PREFIX, type MediaStorage, UPLOAD_PREFIX } from './media-storage';
 import type { MetadataCache } from './metadata-cache';
 import type { VideoCatalog } from './video-catalog';
+import type { Webhooks } from './webhooks';
 
-const PROJECT_ROOT = join(__dirname, '..', '..');
 /** Where the handlers live: `lambda/api/<handlerFile>.ts`, each exporting `handler`. */
 export const API_HANDLERS_DIR = join(PROJECT_ROOT, 'lambda', 'api');
 
@@ -75,6 +76,11 @@ export interface UploadApiProps {
   readonly cache: MetadataCache;
   /** Holds the current playback signing key (the playback route reads it). */
   readonly signingKeys: Pick<Delivery, 'signingKeySecret' | 'grantReadCurrentSigningKey'>;
+  /**
+   * Where `video.deleted` goes.
+   * @default - no webhooks
+   */
+  readonly webhooks?: Pick<Webhooks, 'queue' | 'grantPublish'>;
   /** Base URL of the CDN that playback URLs point to, such as `https://d111.cloudfront.net`. */
   readonly cdnBaseUrl: string;
   /**
@@ -298,6 +304,9 @@ export class UploadApi extends Construct {
     if (API_ROUTES.some((route) => route.access.signingKey)) {
       props.cache.addInterfaceEndpoint(ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER, this.securityGroup);
     }
+    if (props.webhooks && API_ROUTES.some((route) => route.access.webhooks)) {
+      props.cache.addInterfaceEndpoint(ec2.InterfaceVpcEndpointAwsService.SQS, this.securityGroup);
+    }
     if (API_ROUTES.some((route) => route.access.verifiesTokens)) {
       // The handlers without an authorizer fetch the pool's signing keys (JWKS) themselves.
       props.cache.addInterfaceEndpoint(ec2.InterfaceVpcEndpointAwsService.COGNITO_IDP, this.securityGroup);
@@ -323,10 +332,13 @@ export class UploadApi extends Construct {
       publicPlaybackTtlSeconds: String(publicPlaybackTtl),
       privatePlaybackTtlSeconds: String(privatePlaybackTtl),
       allowedOrigins: allowedOrigins.join(','),
+      webhookQueueUrl: props.webhooks?.queue.queueUrl ?? '',
     };
     const environment: Record<string, string> = {
       ...Object.fromEntries(
-        Object.entries(settings).map(([key, value]) => [API_ENV[key as keyof typeof API_ENV], value]),
+        Object.entries(settings)
+          .filter(([, value]) => value !== '')
+          .map(([key, value]) => [API_ENV[key as keyof typeof API_ENV], value]),
       ),
       POWERTOOLS_SERVICE_NAME: API_TELEMETRY.serviceName,
       POWERTOOLS_METRICS_NAMESPACE: API_TELEMETRY.metricsNamespace,
@@ -539,29 +551,17 @@ export class UploadApi extends Construct {
       description: `Runs ${route.method} ${route.path}: exactly the AWS calls its handler makes`,
     });
     const handler = new nodejs.NodejsFunction(this, name, {
+      ...HANDLER_DEFAULTS,
       entry: join(API_HANDLERS_DIR, `${route.handlerFile}.ts`),
-      handler: 'handler',
       description: `${route.method} ${route.path}: ${route.summary}`,
-      runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: lambda.Architecture.ARM_64,
       memorySize: options.memorySize,
       timeout: options.timeout,
-      tracing: lambda.Tracing.ACTIVE,
       logGroup: options.logGroup,
       role,
       vpc: props.cache.vpc,
       vpcSubnets: props.cache.subnets,
       securityGroups: [this.securityGroup],
       environment: options.environment,
-      projectRoot: PROJECT_ROOT,
-      depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
-      bundling: {
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        // Bundle everything, the AWS SDK v3 included: the pinned versions, not the runtime's.
-        externalModules: [],
-      },
     });
     options.logGroup.grantWrite(role);
     this.grantRouteAccess(route, role, props);
@@ -606,6 +606,7 @@ export class UploadApi extends Construct {
       });
     }
     if (access.signingKey) props.signingKeys.grantReadCurrentSigningKey(role);
+    if (access.webhooks) props.webhooks?.grantPublish(role);
     // verifiesTokens needs no IAM permission: the JWKS is public, reached through the Cognito endpoint.
   }
 }

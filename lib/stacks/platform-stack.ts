@@ -1,16 +1,22 @@
-import { CfnOutput, Duration, Fn, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Fn, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import type * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
+import { restrictGrantsToAwsServices } from '../checks';
 import type { PlatformConfig } from '../config';
 import { Delivery } from '../constructs/delivery';
 import { Firewall } from '../constructs/firewall';
 import { MediaStorage } from '../constructs/media-storage';
 import { MetadataCache } from '../constructs/metadata-cache';
+import { TranscodingPipeline } from '../constructs/transcoding-pipeline';
 import { UploadApi } from '../constructs/upload-api';
 import { VideoCatalog } from '../constructs/video-catalog';
+import { Webhooks } from '../constructs/webhooks';
 
 export interface PlatformStackProps extends StackProps {
   readonly config: PlatformConfig;
@@ -30,6 +36,11 @@ export class PlatformStack extends Stack {
   public readonly catalog: VideoCatalog;
   public readonly cache: MetadataCache;
   public readonly api: UploadApi;
+  public readonly pipeline: TranscodingPipeline;
+  /** Alarms notify this topic; subscribe the operators to it. */
+  public readonly alarmTopic: sns.Topic;
+  /** Present when `webhookUrl` is configured. */
+  public readonly webhooks?: Webhooks;
 
   constructor(scope: Construct, id: string, props: PlatformStackProps) {
     super(scope, id, props);
@@ -82,6 +93,14 @@ export class PlatformStack extends Stack {
       userPool && config.userPoolClientId
         ? cognito.UserPoolClient.fromUserPoolClientId(this, 'ExistingUserPoolClient', config.userPoolClientId)
         : undefined;
+    const logRetention = config.logRetentionDays as logs.RetentionDays;
+    this.alarmTopic = this.createAlarmTopic();
+    if (config.webhookUrl)
+      this.webhooks = new Webhooks(this, 'Webhooks', {
+        url: config.webhookUrl,
+        logRetention,
+        alarmTopic: this.alarmTopic,
+      });
     const [customDomain] = config.domainNames ?? [];
     this.api = new UploadApi(this, 'Api', {
       catalog: this.catalog,
@@ -90,6 +109,7 @@ export class PlatformStack extends Stack {
       signingKeys: this.delivery,
       cdnBaseUrl: `https://${customDomain ?? this.delivery.distribution.distributionDomainName}`,
       webAclArn: this.apiFirewall.webAclArn,
+      webhooks: this.webhooks,
       allowedOrigins: config.allowedOrigins,
       userPool,
       userPoolClient,
@@ -104,7 +124,16 @@ export class PlatformStack extends Stack {
         ratePerSecond: config.uploadCreationThrottleRatePerSecond,
         burst: config.uploadCreationThrottleBurst,
       },
-      logRetention: config.logRetentionDays as logs.RetentionDays,
+      logRetention,
+    });
+    this.pipeline = new TranscodingPipeline(this, 'Transcoding', {
+      storage: this.storage,
+      catalog: this.catalog,
+      cache: this.cache,
+      webhooks: this.webhooks,
+      alarmTopic: this.alarmTopic,
+      logRetention,
+      cacheTtlSeconds: config.metadataCacheTtlSeconds,
     });
 
     new CfnOutput(this, 'CdnDomainName', { value: this.delivery.distribution.distributionDomainName });
@@ -115,6 +144,33 @@ export class PlatformStack extends Stack {
     new CfnOutput(this, 'ApiUrl', { value: this.api.url });
     new CfnOutput(this, 'UserPoolId', { value: this.api.userPool.userPoolId });
     new CfnOutput(this, 'UserPoolClientId', { value: this.api.userPoolClient.userPoolClientId });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn });
+    new CfnOutput(this, 'MediaConvertQueueArn', { value: this.pipeline.mediaConvertQueue.attrArn });
+    if (this.webhooks) new CfnOutput(this, 'WebhookSecretArn', { value: this.webhooks.secret.secretArn });
+  }
+
+  /** An encrypted topic that CloudWatch alarms of this account may publish to. */
+  private createAlarmTopic(): sns.Topic {
+    const key = new kms.Key(this, 'AlarmKey', {
+      description: 'Encrypts the alarm topic',
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    restrictGrantsToAwsServices(key);
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowCloudWatchAlarmsToPublish',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+      }),
+    );
+    return new sns.Topic(this, 'AlarmTopic', {
+      displayName: 'Video platform alarms',
+      masterKey: key,
+      enforceSSL: true,
+    });
   }
 
   /**
