@@ -149,14 +149,16 @@ const MAX_REASON_LENGTH = 500;
 export function failureReason(change: Pick<JobStateChange, 'status' | 'errorCode' | 'errorMessage'>): string {
   if (change.status === 'CANCELED') return 'The transcoding job was canceled.';
   const detail = (change.errorMessage ?? '')
-    .replace(/s3:\/\/\S+/g, 'the source file')
+    .replace(/s3:\/\/\S*/g, 'the source file')
     .replace(/[\p{Cc}\p{Cs}]+/gu, ' ')
     .trim();
   const code = change.errorCode ? ` (error ${change.errorCode})` : '';
   const text = detail
     ? `The source could not be transcoded${code}: ${detail}`
     : `The source could not be transcoded${code}; it may not be a video or may be damaged.`;
-  return text.length > MAX_REASON_LENGTH ? `${text.slice(0, MAX_REASON_LENGTH - 1)}…` : text;
+  return text.length > MAX_REASON_LENGTH
+    ? `${text.slice(0, MAX_REASON_LENGTH - 1).replace(/[\uD800-\uDBFF]$/, '')}…`
+    : text;
 }
 
 const finalStatusOf = (change: JobStateChange): 'READY' | 'FAILED' =>
