@@ -22,6 +22,7 @@ describe('MetadataCache', () => {
   const groupId = (group: ec2.ISecurityGroup) => ({ 'Fn::GetAtt': [logicalId(group), 'GroupId'] });
   const apiGroup = groupId(platform.api.securityGroup);
   const cacheGroup = groupId(platform.cache.securityGroup);
+  const pipelineGroup = groupId(platform.pipeline.securityGroup);
 
   it('builds a VPC with no way to the internet: no NAT gateway, no internet gateway', () => {
     template.resourceCountIs('AWS::EC2::VPC', 1);
@@ -109,7 +110,7 @@ describe('MetadataCache', () => {
     });
   });
 
-  it('admits only the API handlers’ security group to the cache, on 6379 and nothing else', () => {
+  it('admits only the API handlers’ and the job-state handler’s security groups to the cache, on 6379 and nothing else', () => {
     const ingress = resourcesOfType(template, 'AWS::EC2::SecurityGroupIngress').filter(
       (rule) => JSON.stringify(rule.Properties.GroupId) === JSON.stringify(cacheGroup),
     );
@@ -119,6 +120,12 @@ describe('MetadataCache', () => {
 
     expect(ingress.map((rule) => rule.Properties)).toEqual([
       expect.objectContaining({ IpProtocol: 'tcp', FromPort: 6379, ToPort: 6379, SourceSecurityGroupId: apiGroup }),
+      expect.objectContaining({
+        IpProtocol: 'tcp',
+        FromPort: 6379,
+        ToPort: 6379,
+        SourceSecurityGroupId: pipelineGroup,
+      }),
     ]);
     expect(cacheGroupResource?.Properties.SecurityGroupIngress).toBeUndefined();
   });
