@@ -87,4 +87,50 @@ describe('cdk synth from the command line', () => {
       expect(JSON.parse(response.body).error.code).toMatch(/^(VALIDATION_FAILED|BAD_REQUEST)$/);
     }
   });
+
+  it('bundles the pipeline handlers into files that load on their own and drop garbage without retrying it', () => {
+    // Prepare
+    const template = JSON.parse(readFileSync(join(outdir, 'VodPlatform.template.json'), 'utf8'));
+    const functions = Object.entries<any>(template.Resources).filter(([, r]) => r.Type === 'AWS::Lambda::Function');
+    const bundleOf = (prefix: string) => {
+      const [, resource] = functions.find(([logicalId]) => logicalId.startsWith(prefix)) ?? [];
+      return join(outdir, `asset.${String(resource?.Properties.Code.S3Key).replace(/\.zip$/, '')}`, 'index.js');
+    };
+    const handlerEnv = {
+      PATH: process.env.PATH,
+      AWS_REGION: 'eu-west-1',
+      CATALOG_TABLE_NAME: 'catalog',
+      UPLOAD_BUCKET_NAME: 'uploads',
+      MEDIA_BUCKET_NAME: 'media',
+      MEDIACONVERT_ROLE_ARN: 'arn:aws:iam::000000000000:role/mediaconvert',
+      MEDIACONVERT_QUEUE_ARN: 'arn:aws:mediaconvert:eu-west-1:000000000000:queues/vod',
+      CACHE_ENDPOINT: '127.0.0.1:9',
+      CACHE_TLS: 'false',
+      POWERTOOLS_LOG_LEVEL: 'CRITICAL',
+      POWERTOOLS_METRICS_DISABLED: 'true',
+    };
+    const invoke = (bundle: string, event: unknown) =>
+      execFileSync(
+        process.execPath,
+        [
+          '-e',
+          `require(${JSON.stringify(bundle)}).handler(${JSON.stringify(event)}).then((r) => { console.log(JSON.stringify(r ?? null)); process.exit(0); })`,
+        ],
+        { env: handlerEnv, stdio: ['ignore', 'pipe', 'ignore'], timeout: 30_000 },
+      )
+        .toString()
+        .trim()
+        .split('\n')
+        .pop();
+
+    // Act
+    const submitted = invoke(bundleOf('TranscodingSubmit'), {
+      Records: [{ messageId: 'm1', receiptHandle: 'r1', body: 'not json', attributes: {}, eventSource: 'aws:sqs' }],
+    });
+    const handled = invoke(bundleOf('TranscodingJobState'), { source: 'aws.s3', detail: {} });
+
+    // Assess: the message is dropped (not reported as failed), the event ignored.
+    expect(JSON.parse(submitted ?? '')).toEqual({ batchItemFailures: [] });
+    expect(JSON.parse(handled ?? '')).toBeNull();
+  });
 });
