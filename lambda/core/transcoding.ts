@@ -148,11 +148,14 @@ const MAX_REASON_LENGTH = 500;
  */
 export function failureReason(change: Pick<JobStateChange, 'status' | 'errorCode' | 'errorMessage'>): string {
   if (change.status === 'CANCELED') return 'The transcoding job was canceled.';
-  const detail = (change.errorMessage ?? '')
-    .replace(/s3:\/\/\S*/g, 'the source file')
-    .replace(/[\p{Cc}\p{Cs}]+/gu, ' ')
-    .trim();
-  const code = change.errorCode ? ` (error ${change.errorCode})` : '';
+  const clean = (text: string) =>
+    text
+      .replace(/s3:\/\/\S*/g, 'the source file')
+      .replace(/[\p{Cc}\p{Cs}]+/gu, ' ')
+      .trim();
+  const detail = clean(change.errorMessage ?? '');
+  const errorCode = clean(change.errorCode ?? '').slice(0, 40);
+  const code = errorCode ? ` (error ${errorCode})` : '';
   const text = detail
     ? `The source could not be transcoded${code}: ${detail}`
     : `The source could not be transcoded${code}; it may not be a video or may be damaged.`;
