@@ -10,7 +10,6 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as mediaconvert from 'aws-cdk-lib/aws-mediaconvert';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -159,10 +158,14 @@ export class TranscodingPipeline extends Construct {
       retentionPeriod: Duration.days(4),
       deadLetterQueue: { queue: this.uploadDeadLetterQueue, maxReceiveCount: SUBMIT_LIMITS.maxReceiveCount },
     });
-    storage.uploadBucket.addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.SqsDestination(this.uploadQueue), {
-      prefix: UPLOAD_PREFIX,
-      suffix: '/source',
-    });
+    storage.uploadBucket.addEventNotification(
+      s3.EventType.OBJECT_CREATED,
+      new UploadQueueDestination(this.uploadQueue),
+      {
+        prefix: UPLOAD_PREFIX,
+        suffix: '/source',
+      },
+    );
     this.acknowledgeNotificationHandler(storage);
 
     // MediaConvert: the platform's own queue, so its job events are told from other jobs of the account.
@@ -311,6 +314,8 @@ export class TranscodingPipeline extends Construct {
         resources: ['*'],
       }),
     );
+    // Lambda dead-letters a failed event as the function's role, into a queue under this key.
+    this.encryptionKey.grant(jobStateRole, 'kms:GenerateDataKey', 'kms:Decrypt');
     catalog.grantCalls(jobStateRole, ['GetItem', 'UpdateItem']);
     // Outputs of a video deleted while its job ran are removed when the job ends.
     storage.grantMediaCalls(jobStateRole, ['DeleteByPrefix']);
@@ -412,5 +417,36 @@ export class TranscodingPipeline extends Construct {
     });
     restrictGrantsToAwsServices(key);
     return key;
+  }
+}
+
+/**
+ * The upload queue as the bucket's notification target. Unlike CDK's `SqsDestination`, it adds no
+ * key-policy statement of its own: that one lets S3 use the key for any account, while the
+ * pipeline's key already lets S3 in for this account only. The queue takes messages from this
+ * bucket alone.
+ */
+class UploadQueueDestination implements s3.IBucketNotificationDestination {
+  constructor(private readonly queue: sqs.Queue) {}
+
+  bind(_scope: Construct, bucket: s3.IBucket): s3.BucketNotificationDestinationConfig {
+    const { statementAdded, policyDependable } = this.queue.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.ServicePrincipal('s3.amazonaws.com')],
+        actions: ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'],
+        resources: [this.queue.queueArn],
+        conditions: {
+          ArnLike: { 'aws:SourceArn': bucket.bucketArn },
+          StringEquals: { 'aws:SourceAccount': Stack.of(bucket).account },
+        },
+      }),
+    );
+    if (!statementAdded || !policyDependable) throw new Error('TranscodingPipeline: the upload queue has no policy');
+    // S3 checks that it may send to the queue when the notification is set: the policy comes first.
+    return {
+      arn: this.queue.queueArn,
+      type: s3.BucketNotificationDestinationType.QUEUE,
+      dependencies: [policyDependable],
+    };
   }
 }

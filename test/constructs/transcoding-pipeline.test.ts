@@ -194,7 +194,10 @@ describe('TranscodingPipeline', () => {
           Principal: { Service: 's3.amazonaws.com' },
           Action: ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'],
           Resource: getAtt(platform.pipeline.uploadQueue),
-          Condition: { ArnLike: { 'aws:SourceArn': getAtt(platform.storage.uploadBucket) } },
+          Condition: {
+            ArnLike: { 'aws:SourceArn': getAtt(platform.storage.uploadBucket) },
+            StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+          },
         },
       ]);
     });
