@@ -10,30 +10,7 @@ import { MetadataCache } from '../../lib/constructs/metadata-cache';
 import { API_HANDLERS_DIR, UploadApi, type UploadApiProps } from '../../lib/constructs/upload-api';
 import { VideoCatalog } from '../../lib/constructs/video-catalog';
 import { synthesize, synthesizeDefault } from '../support/synth';
-
-type Resource = { Type: string; Properties: Record<string, any>; DependsOn?: string[] };
-type Statement = { Effect: string; Action: string | string[]; Resource: unknown; Condition?: unknown };
-
-/** A resource reference without its hash: `Fn::GetAtt [CatalogTable1A2B3C4D, Arn]` → `CatalogTable`. */
-function label(resource: unknown): string {
-  const name = (id: string) => id.replace(/[0-9A-F]{8}$/, '');
-  if (resource === '*') return '*';
-  const value = resource as Record<string, any>;
-  if (value.Ref) return name(value.Ref);
-  if (value['Fn::GetAtt']) return name(value['Fn::GetAtt'][0]);
-  if (value['Fn::Join'])
-    return (value['Fn::Join'][1] as unknown[]).map((part) => (typeof part === 'string' ? part : label(part))).join('');
-  throw new Error(`unexpected resource ${JSON.stringify(resource)}`);
-}
-
-/** What a role may do, as `action on resource` lines. */
-function permissions(statements: Statement[]): string[] {
-  return statements
-    .flatMap((statement) =>
-      [statement.Action].flat().flatMap((action) => [statement.Resource].flat().map((r) => `${action} on ${label(r)}`)),
-    )
-    .sort();
-}
+import { permissions, type Resource, type Statement } from '../support/template';
 
 /**
  * What the route's `access` should turn into, written out independently of the construct: the
