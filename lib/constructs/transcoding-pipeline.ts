@@ -45,7 +45,7 @@ export interface TranscodingPipelineProps {
   readonly webhooks?: Webhooks;
   /**
    * Encrypts the handlers' logs; the construct lets CloudWatch Logs use it for its groups.
-   * @default - a new key
+   * @default - the construct's own encryption key
    */
   readonly logKey?: kms.Key;
   /**
@@ -185,7 +185,8 @@ export class TranscodingPipeline extends Construct {
     this.acknowledgePrefixGrants(this.mediaConvertRole, storage, 'the transcoding jobs');
 
     // Logs.
-    const logKey = props.logKey ?? this.createLogKey();
+    // One key fewer to pay for: the construct's own key encrypts its logs too.
+    const logKey = props.logKey ?? this.encryptionKey;
     const logPrefix = `/${Names.uniqueResourceName(this, { maxLength: 200, separator: '-' })}`;
     allowCloudWatchLogsToUse(logKey, `${logPrefix}/*`);
     const logGroup = (logicalId: string, name: string) =>
@@ -407,16 +408,6 @@ export class TranscodingPipeline extends Construct {
       id: nagObjectPrefixWildcard(storage.mediaBucket, MEDIA_PREFIX),
       reason: `Outputs are per video (v/{id}/…), unknown until a job runs; ${who} may only write objects under v/.`,
     });
-  }
-
-  private createLogKey(): kms.Key {
-    const key = new kms.Key(this, 'LogKey', {
-      description: 'Encrypts the transcoding pipeline logs',
-      enableKeyRotation: true,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    restrictGrantsToAwsServices(key);
-    return key;
   }
 }
 

@@ -25,7 +25,7 @@ export interface WebhooksProps {
   readonly alarmTopic?: sns.ITopic;
   /**
    * Encrypts the delivery function's logs; the construct lets CloudWatch Logs use it for its group.
-   * @default - a new key
+   * @default - the construct's own encryption key
    */
   readonly logKey?: kms.Key;
   /**
@@ -101,7 +101,8 @@ export class Webhooks extends Construct {
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: WEBHOOK_MAX_ATTEMPTS },
     });
 
-    const logKey = props.logKey ?? this.createLogKey();
+    // One key fewer to pay for: the construct's own key encrypts its logs too.
+    const logKey = props.logKey ?? this.encryptionKey;
     const logGroupName = `/${Names.uniqueResourceName(this, { maxLength: 200, separator: '-' })}/deliver`;
     allowCloudWatchLogsToUse(logKey, `${logGroupName}*`);
     const logGroup = new logs.LogGroup(this, 'DeliveryLogs', {
@@ -163,15 +164,5 @@ export class Webhooks extends Construct {
   public grantPublish(grantee: iam.IGrantable): iam.Grant {
     this.encryptionKey.grant(grantee, 'kms:GenerateDataKey', 'kms:Decrypt');
     return iam.Grant.addToPrincipal({ grantee, actions: ['sqs:SendMessage'], resourceArns: [this.queue.queueArn] });
-  }
-
-  private createLogKey(): kms.Key {
-    const key = new kms.Key(this, 'LogKey', {
-      description: 'Encrypts the webhook delivery logs',
-      enableKeyRotation: true,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    restrictGrantsToAwsServices(key);
-    return key;
   }
 }

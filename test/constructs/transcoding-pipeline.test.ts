@@ -182,11 +182,19 @@ describe('TranscodingPipeline', () => {
         resourceOf(platform.pipeline.encryptionKey).Properties.KeyPolicy.Statement as Statement[]
       ).filter((statement) => statement.Effect === 'Allow' && statement.Principal?.Service);
 
+      // CloudWatch Logs may use it for this construct's log groups only (the key also encrypts its logs).
+      const forOwnLogGroups = (statement: Statement) =>
+        JSON.stringify(statement.Condition?.ArnLike?.['kms:EncryptionContext:aws:logs:arn'] ?? '').includes(
+          ':log-group:/VodPlatform-Transcoding',
+        );
+
       // Assess: a statement without aws:SourceAccount or aws:SourceArn lets the service act for anyone.
       expect(serviceStatements.length).toBeGreaterThan(0);
+      expect(serviceStatements.filter(forOwnLogGroups)).toHaveLength(1);
       expect(
         serviceStatements
           .filter((statement) => !ownSources.includes(JSON.stringify(statement.Condition)))
+          .filter((statement) => !forOwnLogGroups(statement))
           .map((statement) => ({ Principal: statement.Principal, Action: statement.Action })),
       ).toEqual([]);
     });
