@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { API_ROUTES } from '../lambda/api/routes';
+import { MEDIA_INFO_WASM } from '../lib/constructs/transcoding-pipeline';
 
 describe('cdk synth from the command line', () => {
   // Prepare: an environment with every AWS credential source removed.
@@ -129,8 +130,10 @@ describe('cdk synth from the command line', () => {
     });
     const handled = invoke(bundleOf('TranscodingJobState'), { source: 'aws.s3', detail: {} });
 
-    // Assess: the message is dropped (not reported as failed), the event ignored.
+    // Assess: the message is dropped (not reported as failed), the event ignored; the probe's
+    // WebAssembly ships beside the submit bundle.
     expect(JSON.parse(submitted ?? '')).toEqual({ batchItemFailures: [] });
+    expect(existsSync(join(dirname(bundleOf('TranscodingSubmit')), MEDIA_INFO_WASM))).toBe(true);
     expect(JSON.parse(handled ?? '')).toBeNull();
   });
 });

@@ -7,8 +7,8 @@ import { MediaConvertClient } from '@aws-sdk/client-mediaconvert';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { DynamoDbCatalog } from '../adapters/dynamodb-catalog';
+import { MediaInfoProbe } from '../adapters/media-info-probe';
 import { MediaConvertTranscoder } from '../adapters/mediaconvert-transcoder';
-import { Mp4SourceProbe } from '../adapters/mp4-source-probe';
 import { S3ObjectStore } from '../adapters/s3-object-store';
 import { CATALOG_SCHEMA } from '../api/routes';
 import { RetryLater, type SubmitDeps, submitTranscode } from '../core/transcoding';
@@ -48,7 +48,7 @@ const deps: SubmitDeps = {
     ownerIndexName: CATALOG_SCHEMA.ownerIndexName,
   }),
   clock: { now: () => new Date() },
-  probe: new Mp4SourceProbe(new S3ObjectStore(s3, settings.uploadBucket)),
+  probe: new MediaInfoProbe(new S3ObjectStore(s3, settings.uploadBucket)),
   transcoder: new MediaConvertTranscoder(mediaconvert, {
     uploadBucket: settings.uploadBucket,
     mediaBucket: settings.mediaBucket,

@@ -31,6 +31,9 @@ import type { MetadataCache } from './metadata-cache';
 import type { VideoCatalog } from './video-catalog';
 import type { Webhooks } from './webhooks';
 
+/** MediaInfo's WebAssembly file, shipped beside the submit function's bundle. */
+export const MEDIA_INFO_WASM = 'MediaInfoModule.wasm';
+
 export interface TranscodingPipelineProps {
   /** The upload bucket (sources) and the media bucket (outputs). */
   readonly storage: MediaStorage;
@@ -209,6 +212,19 @@ export class TranscodingPipeline extends Construct {
     this.submitFunction = new nodejs.NodejsFunction(this, 'Submit', {
       ...HANDLER_DEFAULTS,
       entry: handlerEntry('transcode', 'submit-jobs'),
+      bundling: {
+        ...HANDLER_DEFAULTS.bundling,
+        // The probe's MediaInfo: its CommonJS build (the `module` condition would pick an ES build
+        // that loses its own location), and its WebAssembly file beside the bundle.
+        esbuildArgs: { '--conditions': 'node' },
+        commandHooks: {
+          beforeBundling: () => [],
+          beforeInstall: () => [],
+          afterBundling: (inputDir: string, outputDir: string) => [
+            `cp "${inputDir}/node_modules/mediainfo.js/dist/${MEDIA_INFO_WASM}" "${outputDir}/${MEDIA_INFO_WASM}"`,
+          ],
+        },
+      },
       description: 'Starts the MediaConvert job of each uploaded source, once',
       memorySize: 512,
       timeout: Duration.seconds(SUBMIT_LIMITS.timeoutSeconds),

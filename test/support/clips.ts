@@ -17,18 +17,23 @@ export interface ClipOptions {
   readonly faststart?: boolean;
   /** Display rotation in degrees, as phones record portrait video. @default 0 */
   readonly rotate?: 0 | 90 | 180 | 270;
+  /** What a browser records (WebM: VP8 and Opus), a Matroska file, an MPEG transport stream, or MP4. @default 'mp4' */
+  readonly container?: 'mp4' | 'webm' | 'mkv' | 'ts';
 }
 
 /** A short H.264 test clip made by ffmpeg (test pattern, optional tone), as the bytes of an MP4. */
 export async function makeClip(options: ClipOptions): Promise<Buffer> {
   const directory = mkdtempSync(join(tmpdir(), 'vod-clip-'));
-  const output = join(directory, 'clip.mp4');
+  const container = options.container ?? 'mp4';
+  const output = join(directory, `clip.${container}`);
   const seconds = String(options.seconds ?? 1);
   const args = ['-hide_banner', '-loglevel', 'error', '-y'];
   args.push('-f', 'lavfi', '-i', `testsrc2=size=${options.width}x${options.height}:rate=24:duration=${seconds}`);
   if (options.audio ?? true) args.push('-f', 'lavfi', '-i', `sine=frequency=440:duration=${seconds}`);
-  args.push('-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p');
-  if (options.audio ?? true) args.push('-c:a', 'aac', '-shortest');
+  const webm = container === 'webm';
+  args.push('-c:v', webm ? 'libvpx' : 'libx264', ...(webm ? ['-deadline', 'realtime'] : ['-preset', 'ultrafast']));
+  args.push('-pix_fmt', 'yuv420p');
+  if (options.audio ?? true) args.push('-c:a', webm ? 'libopus' : 'aac', '-shortest');
   if (options.faststart) args.push('-movflags', '+faststart');
   args.push(output);
   try {
