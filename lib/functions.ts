@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 
@@ -23,3 +24,24 @@ export const HANDLER_DEFAULTS = {
   depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
   bundling: { minify: true, sourceMap: true, sourcesContent: false, externalModules: [] },
 } satisfies Partial<nodejs.NodejsFunctionProps>;
+
+/**
+ * What Lambda does with a function's role to attach it to a VPC: create, describe and remove its
+ * network interfaces. EC2 offers no resource-level permissions for the Describe calls, and the
+ * interfaces' ids do not exist before Lambda creates them, hence `*`.
+ */
+export function allowVpcAttachment(role: iam.IRole): void {
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      actions: [
+        'ec2:CreateNetworkInterface',
+        'ec2:DescribeNetworkInterfaces',
+        'ec2:DescribeSubnets',
+        'ec2:DeleteNetworkInterface',
+        'ec2:AssignPrivateIpAddresses',
+        'ec2:UnassignPrivateIpAddresses',
+      ],
+      resources: ['*'],
+    }),
+  );
+}

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 
 /** The SQS-compatible server (fauxqs, in memory) in its own process on a loopback port. */
 export interface LocalSqs {
@@ -38,4 +39,36 @@ export async function startLocalSqs(port = 0): Promise<LocalSqs> {
         child.kill('SIGTERM');
       }),
   };
+}
+
+/** A queue with its dead-letter queue, as the stack makes them. */
+export interface QueueWithDeadLetter {
+  readonly url: string;
+  readonly arn: string;
+  readonly deadLetterUrl: string;
+}
+
+/** Creates `name` and `<name>-dlq`, with a redrive policy from the one to the other. */
+export async function createQueueWithDeadLetter(
+  sqs: SQSClient,
+  name: string,
+  options: { readonly visibilityTimeoutSeconds: number; readonly maxReceiveCount: number },
+): Promise<QueueWithDeadLetter> {
+  const arnOf = async (url: string | undefined) =>
+    (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }))).Attributes
+      ?.QueueArn ?? '';
+  const deadLetter = await sqs.send(new CreateQueueCommand({ QueueName: `${name}-dlq` }));
+  const queue = await sqs.send(
+    new CreateQueueCommand({
+      QueueName: name,
+      Attributes: {
+        VisibilityTimeout: String(options.visibilityTimeoutSeconds),
+        RedrivePolicy: JSON.stringify({
+          deadLetterTargetArn: await arnOf(deadLetter.QueueUrl),
+          maxReceiveCount: options.maxReceiveCount,
+        }),
+      },
+    }),
+  );
+  return { url: queue.QueueUrl ?? '', arn: await arnOf(queue.QueueUrl), deadLetterUrl: deadLetter.QueueUrl ?? '' };
 }

@@ -25,7 +25,7 @@ import {
   nagWildcardArn,
   restrictGrantsToAwsServices,
 } from '../checks';
-import { HANDLER_DEFAULTS, handlerEntry } from '../functions';
+import { allowVpcAttachment, HANDLER_DEFAULTS, handlerEntry } from '../functions';
 import { MEDIA_PREFIX, type MediaStorage, UPLOAD_PREFIX } from './media-storage';
 import type { MetadataCache } from './metadata-cache';
 import type { VideoCatalog } from './video-catalog';
@@ -318,19 +318,7 @@ export class TranscodingPipeline extends Construct {
         ...telemetry,
       },
     });
-    jobStateRole.addToPolicy(
-      new iam.PolicyStatement({
-        actions: [
-          'ec2:CreateNetworkInterface',
-          'ec2:DescribeNetworkInterfaces',
-          'ec2:DescribeSubnets',
-          'ec2:DeleteNetworkInterface',
-          'ec2:AssignPrivateIpAddresses',
-          'ec2:UnassignPrivateIpAddresses',
-        ],
-        resources: ['*'],
-      }),
-    );
+    allowVpcAttachment(jobStateRole);
     // Lambda dead-letters a failed event as the function's role, into a queue under this key.
     this.encryptionKey.grant(jobStateRole, 'kms:GenerateDataKey', 'kms:Decrypt');
     catalog.grantCalls(jobStateRole, ['GetItem', 'UpdateItem']);

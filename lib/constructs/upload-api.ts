@@ -18,7 +18,7 @@ import {
   nagObjectPrefixWildcard,
   restrictGrantsToAwsServices,
 } from '../checks';
-import { HANDLER_DEFAULTS, PROJECT_ROOT } from '../functions';
+import { allowVpcAttachment, HANDLER_DEFAULTS, PROJECT_ROOT } from '../functions';
 import type { Delivery } from './delivery';
 import { MEDIA_PREFIX, type MediaStorage, UPLOAD_PREFIX } from './media-storage';
 import type { MetadataCache } from './metadata-cache';
@@ -570,22 +570,7 @@ export class UploadApi extends Construct {
 
   /** The role's permissions: its logs, its network interfaces, and exactly the calls of its route. */
   private grantRouteAccess(route: RouteDefinition, role: iam.Role, props: UploadApiProps): void {
-    // Lambda creates and removes the function's network interfaces in the VPC with this role.
-    // EC2 has no resource-level permissions for the Describe calls, and the interfaces' ids are
-    // not known before Lambda creates them.
-    role.addToPolicy(
-      new iam.PolicyStatement({
-        actions: [
-          'ec2:CreateNetworkInterface',
-          'ec2:DescribeNetworkInterfaces',
-          'ec2:DescribeSubnets',
-          'ec2:DeleteNetworkInterface',
-          'ec2:AssignPrivateIpAddresses',
-          'ec2:UnassignPrivateIpAddresses',
-        ],
-        resources: ['*'],
-      }),
-    );
+    allowVpcAttachment(role);
     Validations.of(role).acknowledge({
       id: NagRule.iamWildcardResource,
       reason:

@@ -2,10 +2,11 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import { transformSync } from 'esbuild';
 import type { VideoRecord } from '../../lambda/core/video';
 import { type WebhookEvent, type WebhookEventType, webhookEvent } from '../../lambda/core/webhook-event';
+import { createQueueWithDeadLetter as createLocalQueue } from '../../local/sqs-server';
 
 /** The verification function a receiver would copy from README.md. */
 export type VerifyWebhook = (
@@ -152,45 +153,10 @@ export function sampleEvents(count: number, prefix = 'vid'): WebhookEvent[] {
 }
 
 /** A queue and its dead-letter queue, with the redrive policy the webhook construct sets. */
-export async function createQueueWithDeadLetter(
-  sqs: SQSClient,
-  name: string,
-  maxReceiveCount: number,
-): Promise<{ url: string; deadLetterUrl: string }> {
-  const deadLetter = await sqs.send(new CreateQueueCommand({ QueueName: `${name}-dlq` }));
-  const deadLetterArn = (
-    await sqs.send(new GetQueueAttributesCommand({ QueueUrl: deadLetter.QueueUrl, AttributeNames: ['QueueArn'] }))
-  ).Attributes?.QueueArn;
-  const queue = await sqs.send(
-    new CreateQueueCommand({
-      QueueName: name,
-      Attributes: {
-        VisibilityTimeout: '30',
-        RedrivePolicy: JSON.stringify({ deadLetterTargetArn: deadLetterArn, maxReceiveCount }),
-      },
-    }),
-  );
-  return { url: queue.QueueUrl ?? '', deadLetterUrl: deadLetter.QueueUrl ?? '' };
-}
+export const createQueueWithDeadLetter = (sqs: SQSClient, name: string, maxReceiveCount: number) =>
+  createLocalQueue(sqs, name, { visibilityTimeoutSeconds: 30, maxReceiveCount });
 
-/** Messages in a queue, visible, in flight or delayed. */
-export async function messagesIn(sqs: SQSClient, queueUrl: string): Promise<number> {
-  const { Attributes = {} } = await sqs.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: queueUrl,
-      AttributeNames: [
-        'ApproximateNumberOfMessages',
-        'ApproximateNumberOfMessagesNotVisible',
-        'ApproximateNumberOfMessagesDelayed',
-      ],
-    }),
-  );
-  return (
-    Number(Attributes.ApproximateNumberOfMessages ?? 0) +
-    Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0) +
-    Number(Attributes.ApproximateNumberOfMessagesDelayed ?? 0)
-  );
-}
+export { messagesIn } from '../support/queues';
 
 /** Waits until `condition` holds, polling every 50 ms; fails after `timeoutMs` with `what`. */
 export async function waitFor(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 15_000) {

@@ -5,12 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
-import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import Redis from 'ioredis';
 import { API_ENV, CATALOG_SCHEMA } from '../../lambda/api/routes';
 import { type IdentityIssuer, startIdentityIssuer } from '../../local/identity-issuer';
 import { startLocalS3 } from '../../local/local-s3';
-import { startLocalSqs } from '../../local/sqs-server';
+import { createQueueWithDeadLetter, type QueueWithDeadLetter, startLocalSqs } from '../../local/sqs-server';
 
 // dynalite ships no types.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -66,11 +66,7 @@ export class RedisServer {
 }
 
 /** A queue on the local SQS server, with its dead-letter queue. */
-export interface LocalQueue {
-  readonly url: string;
-  readonly arn: string;
-  readonly deadLetterUrl: string;
-}
+export type LocalQueue = QueueWithDeadLetter;
 
 export interface QueueOptions {
   /** Seconds a received message stays hidden. @default 30 */
@@ -132,25 +128,11 @@ export async function startLocalServers(overrides: Record<string, string> = {}):
     responseChecksumValidation: 'WHEN_REQUIRED',
   });
   const sqs = new SQSClient({ region, credentials, endpoint: sqsServer.endpoint });
-  const queueArn = async (url: string | undefined) =>
-    (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }))).Attributes
-      ?.QueueArn ?? '';
-  const createQueue = async (name: string, options: QueueOptions = {}): Promise<LocalQueue> => {
-    const deadLetter = await sqs.send(new CreateQueueCommand({ QueueName: `${name}-dlq` }));
-    const queue = await sqs.send(
-      new CreateQueueCommand({
-        QueueName: name,
-        Attributes: {
-          VisibilityTimeout: String(options.visibilityTimeoutSeconds ?? 30),
-          RedrivePolicy: JSON.stringify({
-            deadLetterTargetArn: await queueArn(deadLetter.QueueUrl),
-            maxReceiveCount: options.maxReceiveCount ?? 3,
-          }),
-        },
-      }),
-    );
-    return { url: queue.QueueUrl ?? '', arn: await queueArn(queue.QueueUrl), deadLetterUrl: deadLetter.QueueUrl ?? '' };
-  };
+  const createQueue = (name: string, options: QueueOptions = {}): Promise<LocalQueue> =>
+    createQueueWithDeadLetter(sqs, name, {
+      visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 30,
+      maxReceiveCount: options.maxReceiveCount ?? 3,
+    });
   await dynamodb.send(
     new CreateTableCommand({
       TableName: tableName,

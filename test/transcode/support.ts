@@ -1,10 +1,4 @@
-import {
-  GetQueueAttributesCommand,
-  type Message,
-  ReceiveMessageCommand,
-  SendMessageCommand,
-  type SQSClient,
-} from '@aws-sdk/client-sqs';
+import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 
 /** Helpers shared by the transcoding pipeline's suites. */
 
@@ -50,39 +44,4 @@ export async function send(sqs: SQSClient, queueUrl: string, body: string): Prom
   await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body }));
 }
 
-/** Messages in a queue: visible, in flight or delayed. */
-export async function messagesIn(sqs: SQSClient, queueUrl: string): Promise<number> {
-  const { Attributes = {} } = await sqs.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: queueUrl,
-      AttributeNames: [
-        'ApproximateNumberOfMessages',
-        'ApproximateNumberOfMessagesNotVisible',
-        'ApproximateNumberOfMessagesDelayed',
-      ],
-    }),
-  );
-  return (
-    Number(Attributes.ApproximateNumberOfMessages ?? 0) +
-    Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0) +
-    Number(Attributes.ApproximateNumberOfMessagesDelayed ?? 0)
-  );
-}
-
-/** Receives every message now visible on a queue, and keeps them in flight (hidden) for 60 s. */
-export async function receiveAll(sqs: SQSClient, queueUrl: string): Promise<Message[]> {
-  const all: Message[] = [];
-  for (;;) {
-    const { Messages = [] } = await sqs.send(
-      new ReceiveMessageCommand({
-        QueueUrl: queueUrl,
-        MaxNumberOfMessages: 10,
-        WaitTimeSeconds: 0,
-        MessageAttributeNames: ['All'],
-        VisibilityTimeout: 60,
-      }),
-    );
-    if (Messages.length === 0) return all;
-    all.push(...Messages);
-  }
-}
+export { messagesIn, receiveAll } from '../support/queues';
