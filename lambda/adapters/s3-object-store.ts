@@ -7,7 +7,7 @@ import {
   HeadObjectCommand,
   ListObjectsV2Command,
   ListPartsCommand,
-  type S3Client,
+  S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
@@ -20,6 +20,19 @@ const isGone = (error: unknown): boolean => {
 };
 
 const quoted = (etag: string): string => `"${etag.replace(/^"(.*)"$/, '$1')}"`;
+
+/**
+ * The S3 client every handler uses. Checksums only where S3 requires them: presigned part URLs
+ * must not carry a checksum the client cannot know in advance (and s3rver mangles streamed
+ * uploads otherwise). Path-style URLs for S3-compatible servers on loopback.
+ */
+export function createS3Client(options: { readonly forcePathStyle: boolean }): S3Client {
+  return new S3Client({
+    forcePathStyle: options.forcePathStyle,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+}
 
 /** One bucket. The S3 client must be built with `createS3Client` (checksum and path settings). */
 export class S3ObjectStore implements ObjectStore {

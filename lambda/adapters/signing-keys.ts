@@ -1,7 +1,7 @@
-import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { KEY_ID_PATTERN, SECRET_PATTERN, type SigningKey } from '../core/playback-token';
 import type { SigningKeySource } from '../core/ports';
+import { CachedSecret } from './cached-secret';
 
 /** Checks the shape of a key, whatever store it came from; never echoes the secret. */
 export function parseSigningKey(value: unknown, source: string): SigningKey {
@@ -18,19 +18,14 @@ export function parseSigningKey(value: unknown, source: string): SigningKey {
  * cached for five minutes: after a rotation, new tokens use the new key within five minutes.
  */
 export class SecretsManagerSigningKeys implements SigningKeySource {
-  private readonly provider: SecretsProvider;
+  private readonly secret: CachedSecret;
 
-  constructor(
-    private readonly secretId: string,
-    client: SecretsManagerClient,
-    private readonly maxAgeSeconds = 300,
-  ) {
-    this.provider = new SecretsProvider({ awsSdkV3Client: client });
+  constructor(secretId: string, client: SecretsManagerClient, maxAgeSeconds = 300) {
+    this.secret = new CachedSecret(secretId, client, maxAgeSeconds);
   }
 
   async currentKey(): Promise<SigningKey> {
-    const value = await this.provider.get(this.secretId, { maxAge: this.maxAgeSeconds, transform: 'json' });
-    return parseSigningKey(value, `secret ${this.secretId}`);
+    return parseSigningKey(await this.secret.json(), `secret ${this.secret.secretId}`);
   }
 }
 

@@ -1,17 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { Tracer } from '@aws-lambda-powertools/tracer';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
+import type { Tracer } from '@aws-lambda-powertools/tracer';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { DynamoDbCatalog } from '../adapters/dynamodb-catalog';
 import { JwtVerifier } from '../adapters/jwt-verifier';
-import { S3ObjectStore } from '../adapters/s3-object-store';
+import { createS3Client, S3ObjectStore } from '../adapters/s3-object-store';
 import { SecretsManagerSigningKeys, StaticSigningKeys } from '../adapters/signing-keys';
 import { SqsNotifier } from '../adapters/sqs-notifier';
+import { createTelemetry } from '../adapters/telemetry';
 import { ValkeyCache } from '../adapters/valkey-cache';
 import { ApiError } from '../core/errors';
 import type { CoreDeps } from '../core/ports';
@@ -42,24 +42,10 @@ export interface ApiRuntime {
 
 export function createApiRuntime(env: NodeJS.ProcessEnv = process.env): ApiRuntime {
   const settings = readSettings(env);
-  const serviceName = env.POWERTOOLS_SERVICE_NAME ?? API_TELEMETRY.serviceName;
-  const logger = new Logger({ serviceName });
-  const metrics = new Metrics({
-    namespace: env.POWERTOOLS_METRICS_NAMESPACE ?? API_TELEMETRY.metricsNamespace,
-    serviceName,
-  });
-  const tracer = new Tracer({ serviceName });
+  const { logger, metrics, tracer, count } = createTelemetry(API_TELEMETRY, env);
 
   const dynamodb = tracer.captureAWSv3Client(new DynamoDBClient({}));
-  // Checksums only where S3 requires them: presigned part URLs must not carry a checksum the
-  // client cannot know in advance.
-  const s3 = tracer.captureAWSv3Client(
-    new S3Client({
-      forcePathStyle: settings.s3ForcePathStyle,
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      responseChecksumValidation: 'WHEN_REQUIRED',
-    }),
-  );
+  const s3 = tracer.captureAWSv3Client(createS3Client({ forcePathStyle: settings.s3ForcePathStyle }));
   const cache = new ValkeyCache({
     endpoint: settings.cacheEndpoint,
     tls: settings.cacheTls,
@@ -73,7 +59,6 @@ export function createApiRuntime(env: NodeJS.ProcessEnv = process.env): ApiRunti
     : new StaticSigningKeys(JSON.parse(settings.staticSigningKey ?? '{}'));
   const verifier = new JwtVerifier(settings.jwt);
 
-  const count = (name: string) => metrics.addMetric(name, MetricUnit.Count, 1);
   const deps: CoreDeps = {
     catalog: new DynamoDbCatalog(dynamodb, { tableName: settings.tableName, ownerIndexName: settings.ownerIndexName }),
     cache,

@@ -1,9 +1,7 @@
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { Tracer } from '@aws-lambda-powertools/tracer';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ChangeMessageVisibilityCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { createTelemetry } from '../adapters/telemetry';
 import { deliverWebhook } from './deliver';
 import { type BatchReport, deliverBatch } from './deliver-batch';
 import { WEBHOOK_TELEMETRY } from './environment';
@@ -18,21 +16,13 @@ import { SecretsManagerWebhookSecret, StaticWebhookSecret } from './webhook-secr
  */
 
 const settings = readWebhookSettings(process.env);
-const serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? WEBHOOK_TELEMETRY.serviceName;
-const logger = new Logger({ serviceName });
-const metrics = new Metrics({
-  namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? WEBHOOK_TELEMETRY.metricsNamespace,
-  serviceName,
-});
-const tracer = new Tracer({ serviceName });
+const { logger, metrics, tracer, count } = createTelemetry(WEBHOOK_TELEMETRY);
 // The endpoint comes from the region (or AWS_ENDPOINT_URL_SQS in the twin), never from the queue
 // URL's host: the twin's SQS server names its queues `sqs.<region>.localhost`, which need not resolve.
 const sqs = tracer.captureAWSv3Client(new SQSClient({ useQueueUrlAsEndpoint: false }));
 const secret = settings.secretArn
   ? new SecretsManagerWebhookSecret(settings.secretArn, tracer.captureAWSv3Client(new SecretsManagerClient({})))
   : new StaticWebhookSecret(settings.staticSecret ?? '');
-
-const count = (name: string) => metrics.addMetric(name, MetricUnit.Count, 1);
 
 function report(outcome: BatchReport): void {
   switch (outcome.kind) {

@@ -1,5 +1,5 @@
-import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { CachedSecret } from '../adapters/cached-secret';
 
 /** The secret webhooks are signed with. */
 export interface WebhookSecretSource {
@@ -11,21 +11,17 @@ export interface WebhookSecretSource {
  * change, deliveries sign with the new secret within five minutes.
  */
 export class SecretsManagerWebhookSecret implements WebhookSecretSource {
-  private readonly provider: SecretsProvider;
+  private readonly secret: CachedSecret;
 
-  constructor(
-    private readonly secretId: string,
-    client: SecretsManagerClient,
-    private readonly maxAgeSeconds = 300,
-  ) {
-    this.provider = new SecretsProvider({ awsSdkV3Client: client });
+  constructor(secretId: string, client: SecretsManagerClient, maxAgeSeconds = 300) {
+    this.secret = new CachedSecret(secretId, client, maxAgeSeconds);
   }
 
   async current(): Promise<string> {
-    const value = await this.provider.get(this.secretId, { maxAge: this.maxAgeSeconds });
+    const value = await this.secret.text();
     // Never echo the value.
     if (typeof value !== 'string' || value.length === 0)
-      throw new Error(`secret ${this.secretId}: the webhook secret must be a non-empty SecretString`);
+      throw new Error(`secret ${this.secret.secretId}: the webhook secret must be a non-empty SecretString`);
     return value;
   }
 }

@@ -1,13 +1,10 @@
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { Tracer } from '@aws-lambda-powertools/tracer';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
 import { DynamoDbCatalog } from '../adapters/dynamodb-catalog';
-import { S3ObjectStore } from '../adapters/s3-object-store';
+import { createS3Client, S3ObjectStore } from '../adapters/s3-object-store';
 import { SqsNotifier } from '../adapters/sqs-notifier';
+import { createTelemetry } from '../adapters/telemetry';
 import { ValkeyCache } from '../adapters/valkey-cache';
 import { CATALOG_SCHEMA } from '../api/routes';
 import { type CompletionDeps, completeTranscode, type PipelineOutcome } from '../core/transcoding';
@@ -22,21 +19,8 @@ import { readCompletionSettings } from './settings';
  */
 
 const settings = readCompletionSettings(process.env);
-const serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? PIPELINE_TELEMETRY.serviceName;
-const logger = new Logger({ serviceName });
-const metrics = new Metrics({
-  namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? PIPELINE_TELEMETRY.metricsNamespace,
-  serviceName,
-});
-const tracer = new Tracer({ serviceName });
-const count = (name: string) => metrics.addMetric(name, MetricUnit.Count, 1);
-const s3 = tracer.captureAWSv3Client(
-  new S3Client({
-    forcePathStyle: settings.s3ForcePathStyle,
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  }),
-);
+const { logger, metrics, tracer, count } = createTelemetry(PIPELINE_TELEMETRY);
+const s3 = tracer.captureAWSv3Client(createS3Client({ forcePathStyle: settings.s3ForcePathStyle }));
 
 const deps: CompletionDeps = {
   catalog: new DynamoDbCatalog(tracer.captureAWSv3Client(new DynamoDBClient({})), {

@@ -1,15 +1,12 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { Tracer } from '@aws-lambda-powertools/tracer';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { MediaConvertClient } from '@aws-sdk/client-mediaconvert';
-import { S3Client } from '@aws-sdk/client-s3';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { DynamoDbCatalog } from '../adapters/dynamodb-catalog';
 import { MediaInfoProbe } from '../adapters/media-info-probe';
 import { MediaConvertTranscoder } from '../adapters/mediaconvert-transcoder';
-import { S3ObjectStore } from '../adapters/s3-object-store';
+import { createS3Client, S3ObjectStore } from '../adapters/s3-object-store';
+import { createTelemetry } from '../adapters/telemetry';
 import { CATALOG_SCHEMA } from '../api/routes';
 import { RetryLater, type SubmitDeps, submitTranscode } from '../core/transcoding';
 import { PIPELINE_TELEMETRY } from './environment';
@@ -24,23 +21,10 @@ import { parseUploadNotification } from './upload-notification';
  */
 
 const settings = readSubmitSettings(process.env);
-const serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? PIPELINE_TELEMETRY.serviceName;
-const logger = new Logger({ serviceName });
-const metrics = new Metrics({
-  namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? PIPELINE_TELEMETRY.metricsNamespace,
-  serviceName,
-});
-const tracer = new Tracer({ serviceName });
-const s3 = tracer.captureAWSv3Client(
-  new S3Client({
-    forcePathStyle: settings.s3ForcePathStyle,
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  }),
-);
+const { logger, metrics, tracer, count } = createTelemetry(PIPELINE_TELEMETRY);
+const s3 = tracer.captureAWSv3Client(createS3Client({ forcePathStyle: settings.s3ForcePathStyle }));
 // MediaConvert's regional endpoint, as the SDK resolves it: no DescribeEndpoints call.
 const mediaconvert = tracer.captureAWSv3Client(new MediaConvertClient({}));
-const count = (name: string) => metrics.addMetric(name, MetricUnit.Count, 1);
 
 const deps: SubmitDeps = {
   catalog: new DynamoDbCatalog(tracer.captureAWSv3Client(new DynamoDBClient({})), {
