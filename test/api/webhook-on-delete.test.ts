@@ -1,15 +1,10 @@
-import {
-  CreateQueueCommand,
-  DeleteMessageBatchCommand,
-  type Message,
-  ReceiveMessageCommand,
-  SQSClient,
-} from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, type Message, SQSClient } from '@aws-sdk/client-sqs';
 import { API_ENV } from '../../lambda/api/routes';
 import type { WebhookEvent } from '../../lambda/core/webhook-event';
 import { type LocalSqs, startLocalSqs } from '../../local/sqs-server';
 import type { ApiHarness } from '../support/api-harness';
 import { freePort } from '../support/local-servers';
+import { takeAll as takeAllFrom } from '../support/queues';
 import { createVideo, markReady, processingVideo } from '../support/videos';
 
 /**
@@ -40,27 +35,7 @@ afterAll(async () => {
 });
 
 /** Takes every message off the webhook queue. */
-async function takeAll(): Promise<Message[]> {
-  const all: Message[] = [];
-  for (;;) {
-    const { Messages = [] } = await sqs.send(
-      new ReceiveMessageCommand({
-        QueueUrl: queueUrl,
-        MaxNumberOfMessages: 10,
-        WaitTimeSeconds: 0,
-        MessageAttributeNames: ['All'],
-      }),
-    );
-    if (Messages.length === 0) return all;
-    await sqs.send(
-      new DeleteMessageBatchCommand({
-        QueueUrl: queueUrl,
-        Entries: Messages.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle })),
-      }),
-    );
-    all.push(...Messages);
-  }
-}
+const takeAll = (): Promise<Message[]> => takeAllFrom(sqs, queueUrl);
 
 const eventOf = (message: Message): WebhookEvent => JSON.parse(message.Body ?? '');
 

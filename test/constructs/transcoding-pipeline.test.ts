@@ -7,7 +7,14 @@ import { MetadataCache } from '../../lib/constructs/metadata-cache';
 import { TranscodingPipeline, type TranscodingPipelineProps } from '../../lib/constructs/transcoding-pipeline';
 import { VideoCatalog } from '../../lib/constructs/video-catalog';
 import { synthesize, synthesizeDefault } from '../support/synth';
-import { type Inspected, inspect, permissions, type Resource, type Statement } from '../support/template';
+import {
+  IN_VPC_FUNCTION_PERMISSIONS,
+  type Inspected,
+  inspect,
+  permissions,
+  type Resource,
+  type Statement,
+} from '../support/template';
 
 const WEBHOOK_URL = 'https://hooks.example.com/vod';
 const ACCOUNT = { Ref: 'AWS::AccountId' };
@@ -413,16 +420,7 @@ describe('TranscodingPipeline', () => {
       const expected = [
         `logs:CreateLogStream on ${logs}`,
         `logs:PutLogEvents on ${logs}`,
-        ...[
-          'ec2:AssignPrivateIpAddresses',
-          'ec2:CreateNetworkInterface',
-          'ec2:DeleteNetworkInterface',
-          'ec2:DescribeNetworkInterfaces',
-          'ec2:DescribeSubnets',
-          'ec2:UnassignPrivateIpAddresses',
-          'xray:PutTelemetryRecords',
-          'xray:PutTraceSegments',
-        ].map((action) => `${action} on *`),
+        ...IN_VPC_FUNCTION_PERMISSIONS,
         `dynamodb:GetItem on ${nameOf(catalog.table)}`,
         `dynamodb:UpdateItem on ${nameOf(catalog.table)}`,
         `kms:Decrypt on ${nameOf(catalog.encryptionKey)}`,

@@ -10,7 +10,7 @@ import { MetadataCache } from '../../lib/constructs/metadata-cache';
 import { API_HANDLERS_DIR, UploadApi, type UploadApiProps } from '../../lib/constructs/upload-api';
 import { VideoCatalog } from '../../lib/constructs/video-catalog';
 import { synthesize, synthesizeDefault } from '../support/synth';
-import { permissions, type Resource, type Statement } from '../support/template';
+import { IN_VPC_FUNCTION_PERMISSIONS, permissions, type Resource, type Statement } from '../support/template';
 
 /**
  * What the route's `access` should turn into, written out independently of the construct: the
@@ -31,16 +31,7 @@ function expectedPermissions(route: RouteDefinition): string[] {
   const lines = new Set<string>([
     `logs:CreateLogStream on Api${name}Logs`,
     `logs:PutLogEvents on Api${name}Logs`,
-    ...[
-      'ec2:AssignPrivateIpAddresses',
-      'ec2:CreateNetworkInterface',
-      'ec2:DeleteNetworkInterface',
-      'ec2:DescribeNetworkInterfaces',
-      'ec2:DescribeSubnets',
-      'ec2:UnassignPrivateIpAddresses',
-      'xray:PutTelemetryRecords',
-      'xray:PutTraceSegments',
-    ].map((action) => `${action} on *`),
+    ...IN_VPC_FUNCTION_PERMISSIONS,
   ]);
   for (const call of catalog) {
     lines.add(`dynamodb:${call} on ${call === 'Query' ? 'CatalogTable/index/byOwner' : 'CatalogTable'}`);

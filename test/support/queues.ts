@@ -1,4 +1,10 @@
-import { GetQueueAttributesCommand, type Message, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import {
+  DeleteMessageBatchCommand,
+  GetQueueAttributesCommand,
+  type Message,
+  ReceiveMessageCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
 
 /** Messages in a queue: visible, in flight or delayed. */
 export async function messagesIn(sqs: SQSClient, queueUrl: string): Promise<number> {
@@ -33,6 +39,29 @@ export async function receiveAll(sqs: SQSClient, queueUrl: string): Promise<Mess
       }),
     );
     if (Messages.length === 0) return all;
+    all.push(...Messages);
+  }
+}
+
+/** Takes every message now visible off a queue (receives and deletes them). */
+export async function takeAll(sqs: SQSClient, queueUrl: string): Promise<Message[]> {
+  const all: Message[] = [];
+  for (;;) {
+    const { Messages = [] } = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: 0,
+        MessageAttributeNames: ['All'],
+      }),
+    );
+    if (Messages.length === 0) return all;
+    await sqs.send(
+      new DeleteMessageBatchCommand({
+        QueueUrl: queueUrl,
+        Entries: Messages.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle })),
+      }),
+    );
     all.push(...Messages);
   }
 }

@@ -57,3 +57,15 @@ export function inspect(app: SynthesizedApp) {
 }
 
 export type Inspected = ReturnType<typeof inspect>;
+
+/** What every function in the VPC may do on `*`: attach to the VPC, and send traces. */
+export const IN_VPC_FUNCTION_PERMISSIONS = [
+  'ec2:AssignPrivateIpAddresses',
+  'ec2:CreateNetworkInterface',
+  'ec2:DeleteNetworkInterface',
+  'ec2:DescribeNetworkInterfaces',
+  'ec2:DescribeSubnets',
+  'ec2:UnassignPrivateIpAddresses',
+  'xray:PutTelemetryRecords',
+  'xray:PutTraceSegments',
+].map((action) => `${action} on *`);
