@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests and the local twin run: a real redis-server stands in
-# for ElastiCache Valkey, ffmpeg makes test clips (and stands in for MediaConvert in the twin).
+# for ElastiCache Valkey, ffmpeg stands in for MediaConvert (and makes the tests' clips), and
+# Debian's chromium runs the browser test (playwright-core never downloads a browser).
 # Does nothing when they are already there.
 set -euo pipefail
 
 packages=()
 command -v redis-server >/dev/null 2>&1 || packages+=(redis-server)
 command -v ffmpeg >/dev/null 2>&1 || packages+=(ffmpeg)
+command -v chromium >/dev/null 2>&1 || packages+=(chromium)
 [ ${#packages[@]} -eq 0 ] && exit 0
 
 sudo=""

@@ -20,6 +20,11 @@ export const ERROR_STATUS = {
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
 
+/** The body of a rate-limited answer (429): WAF's custom response in AWS, the twin's limiter locally. */
+export const RATE_LIMITED_BODY = JSON.stringify({
+  error: { code: 'RATE_LIMITED', message: 'Too many requests from this address; retry later.' },
+});
+
 export class ApiError extends Error {
   readonly status: number;
   constructor(

@@ -7,24 +7,21 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import {
+  cacheControlFor,
+  MANIFEST_SUFFIX,
+  PLAYER_ALLOWED_HEADERS,
+  PLAYER_CORS_MAX_AGE_SECONDS,
+  PLAYER_EXPOSED_HEADERS,
+} from '../../lambda/edge/cdn-rules';
 import { PLAYBACK_TOKEN_FUNCTION_PATH } from '../../lambda/edge/functions';
 import { GuardRule, NagRule, restrictGrantsToAwsServices } from '../checks';
-import { PLAYER_EXPOSED_HEADERS } from './media-storage';
 
 /** The key id of the signing key generated at the first deploy. */
 export const INITIAL_SIGNING_KEY_ID = 'k1';
 
 /** Viewer paths, before the token function strips `/t/{token}`. Manifests get the short TTL. */
-export const MANIFEST_PATH_PATTERN = '*.m3u8';
-
-/**
- * The `Cache-Control` the CDN sends with manifests and with media (segments, MP4, thumbnails).
- * Media never changes under its key, hence `immutable`. The local twin's edge sends the same.
- */
-export function cacheControlFor(kind: 'manifest' | 'media', ttl: Duration): string {
-  const maxAge = `max-age=${ttl.toSeconds()}`;
-  return kind === 'media' ? `${maxAge}, immutable` : maxAge;
-}
+export const MANIFEST_PATH_PATTERN = `*${MANIFEST_SUFFIX}`;
 
 /**
  * CloudFront resources are global: their names must be unique in the account, so the same
@@ -202,10 +199,10 @@ export class Delivery extends Construct {
         corsBehavior: {
           accessControlAllowOrigins: [...allowedOrigins],
           accessControlAllowMethods: ['GET', 'HEAD', 'OPTIONS'],
-          accessControlAllowHeaders: ['Range', 'If-None-Match', 'If-Range'],
+          accessControlAllowHeaders: PLAYER_ALLOWED_HEADERS,
           accessControlExposeHeaders: PLAYER_EXPOSED_HEADERS,
           accessControlAllowCredentials: false,
-          accessControlMaxAge: Duration.days(1),
+          accessControlMaxAge: Duration.seconds(PLAYER_CORS_MAX_AGE_SECONDS),
           originOverride: true,
         },
         securityHeadersBehavior: {
@@ -233,8 +230,11 @@ export class Delivery extends Construct {
           'x-amz-version-id',
         ],
       });
-    this.manifestResponseHeaders = responseHeaders('ManifestResponseHeaders', cacheControlFor('manifest', manifestTtl));
-    this.mediaResponseHeaders = responseHeaders('MediaResponseHeaders', cacheControlFor('media', mediaTtl));
+    this.manifestResponseHeaders = responseHeaders(
+      'ManifestResponseHeaders',
+      cacheControlFor('manifest', manifestTtl.toSeconds()),
+    );
+    this.mediaResponseHeaders = responseHeaders('MediaResponseHeaders', cacheControlFor('media', mediaTtl.toSeconds()));
 
     const originAccessControl = new cloudfront.S3OriginAccessControl(this, 'OriginAccessControl', {
       originAccessControlName: accountUniqueName(this),

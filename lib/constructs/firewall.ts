@@ -3,12 +3,8 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
+import { RATE_LIMITED_BODY } from '../../lambda/core/errors';
 import { allowCloudWatchLogsToUse, restrictGrantsToAwsServices } from '../checks';
-
-/** The body WAF sends with a 429, in the API's error shape. */
-export const RATE_LIMITED_BODY = JSON.stringify({
-  error: { code: 'RATE_LIMITED', message: 'Too many requests from this address; retry later.' },
-});
 
 /** A tighter rate limit for one method and path, on top of the per-IP limit. */
 export interface ScopedRateLimit {

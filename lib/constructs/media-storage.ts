@@ -4,12 +4,11 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import type { RouteAccess } from '../../lambda/api/routes';
+import { PLAYER_EXPOSED_HEADERS } from '../../lambda/edge/cdn-rules';
 import { GuardRule, NagRule, restrictGrantsToAwsServices } from '../checks';
 
 /** Where uploads land in the upload bucket; the pipeline listens on this prefix only. */
 export const UPLOAD_PREFIX = 'uploads/';
-/** Response headers a web player must be able to read from media responses (CORS). */
-export const PLAYER_EXPOSED_HEADERS = ['Content-Length', 'Content-Range', 'Accept-Ranges', 'ETag'];
 
 /** Where transcoded outputs land in the media bucket; the CDN serves this prefix. */
 export const MEDIA_PREFIX = 'v/';

@@ -1,6 +1,7 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
-import { Firewall, MANAGED_RULE_GROUPS, RATE_LIMITED_BODY } from '../../lib/constructs/firewall';
+import { RATE_LIMITED_BODY } from '../../lambda/core/errors';
+import { Firewall, MANAGED_RULE_GROUPS } from '../../lib/constructs/firewall';
 import { synthesize, synthesizeDefault } from '../support/synth';
 
 type Rule = {

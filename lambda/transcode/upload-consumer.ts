@@ -1,0 +1,75 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { Telemetry } from '../adapters/telemetry';
+import { RetryLater, type SubmitDeps, submitTranscode } from '../core/transcoding';
+import { parseUploadNotification } from './upload-notification';
+
+/**
+ * The upload queue's consumer: each S3 "object created" notification for an upload's source
+ * starts that upload's transcoding job, once. Messages that cannot succeed (garbage, keys outside
+ * the upload prefix, unknown videos) are logged and dropped; the others are retried by SQS
+ * through partial batch failures.
+ *
+ * The handler in AWS (`submit-jobs.ts`) gives it MediaConvert; the local twin gives it ffmpeg.
+ * Everything else, parsing and batch handling included, is this one function.
+ */
+export interface UploadConsumerOptions {
+  readonly deps: SubmitDeps;
+  /** Notifications about other buckets are dropped. */
+  readonly uploadBucket: string;
+  readonly telemetry: Telemetry;
+}
+
+export type SqsBatchHandler = (event: SQSEvent, context?: Context) => Promise<SQSBatchResponse>;
+
+export function createUploadConsumer(options: UploadConsumerOptions): SqsBatchHandler {
+  const { deps, uploadBucket } = options;
+  const { logger, metrics, count } = options.telemetry;
+
+  async function submitMessage(record: SQSRecord): Promise<void> {
+    const messageId = record.messageId;
+    const parsed = parseUploadNotification(record.body);
+    if ('unreadable' in parsed) {
+      count('MessageDropped');
+      logger.warn('message dropped', { messageId, reason: parsed.unreadable });
+      return;
+    }
+    for (const reason of parsed.ignored) logger.info('record ignored', { messageId, reason });
+    for (const object of parsed.objects) {
+      if (object.bucket !== uploadBucket) {
+        count('MessageDropped');
+        logger.warn('message dropped', {
+          messageId,
+          reason: `the object is in ${object.bucket}, not the upload bucket`,
+        });
+        continue;
+      }
+      try {
+        const outcome = await submitTranscode(deps, object.key);
+        if (outcome.result === 'submitted') {
+          count('JobSubmitted');
+          logger.info('job submitted', { messageId, videoId: outcome.videoId, jobId: outcome.jobId });
+        } else {
+          count('MessageDropped');
+          logger.warn('message dropped', { messageId, ...outcome });
+        }
+      } catch (error) {
+        if (error instanceof RetryLater) logger.info('retrying later', { messageId, reason: error.message });
+        else logger.error('submit failed; retrying', { messageId, error: error as Error });
+        throw error;
+      }
+    }
+  }
+
+  const processor = new BatchProcessor(EventType.SQS);
+
+  return async (event, context) => {
+    if (context) logger.addContext(context);
+    metrics.captureColdStartMetric();
+    try {
+      return await processPartialResponse(event, submitMessage, processor, { throwOnFullBatchFailure: false });
+    } finally {
+      if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+    }
+  };
+}
