@@ -1,5 +1,6 @@
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
+import { UPLOAD_PART_CORS } from '../lambda/api/routes';
 
 // s3rver ships no types.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -13,7 +14,39 @@ const S3rver = require('s3rver');
  */
 export interface LocalS3 {
   readonly endpoint: string;
+  /** Calls `listener` after every object S3 creates (a PUT, a completed multipart upload, a copy). */
+  onObjectCreated(listener: (object: CreatedObject) => void): void;
   close(): Promise<void>;
+}
+
+export interface CreatedObject {
+  readonly bucket: string;
+  readonly key: string;
+  readonly size: number;
+  readonly eTag: string;
+  /** S3's event name, e.g. `ObjectCreated:CompleteMultipartUpload`. */
+  readonly eventName: string;
+}
+
+/** s3rver names a completed multipart upload `ObjectCreated:Post`; S3 names it this. */
+const EVENT_NAMES: Readonly<Record<string, string>> = {
+  'ObjectCreated:Post': 'ObjectCreated:CompleteMultipartUpload',
+  'ObjectCreated:Put': 'ObjectCreated:Put',
+  'ObjectCreated:Copy': 'ObjectCreated:Copy',
+};
+
+interface S3rverEvent {
+  Records: {
+    eventName: string;
+    s3: { bucket: { name: string }; object: { key: string; size?: number; eTag?: string } };
+  }[];
+}
+
+/** The upload bucket's CORS rule as S3 XML, for buckets that browsers upload parts to. */
+function uploadCorsXml(allowedOrigins: readonly string[]): string {
+  const tags = (name: string, values: readonly string[]) =>
+    values.map((value) => `<${name}>${value}</${name}>`).join('');
+  return `<CORSConfiguration><CORSRule>${tags('AllowedOrigin', allowedOrigins)}${tags('AllowedMethod', UPLOAD_PART_CORS.allowedMethods)}${tags('AllowedHeader', UPLOAD_PART_CORS.allowedHeaders)}${tags('ExposeHeader', UPLOAD_PART_CORS.exposedHeaders)}<MaxAgeSeconds>${UPLOAD_PART_CORS.maxAgeSeconds}</MaxAgeSeconds></CORSRule></CORSConfiguration>`;
 }
 
 interface KoaContext {
@@ -46,15 +79,21 @@ const exists = (path: string) =>
 
 export async function startLocalS3(options: {
   port: number;
+  /** Where objects are kept; they stay across restarts. */
   directory: string;
   buckets: readonly string[];
+  /** Buckets that browsers PUT upload parts to, with the origins allowed to (CORS). */
+  uploadBuckets?: { readonly names: readonly string[]; readonly allowedOrigins: readonly string[] };
 }): Promise<LocalS3> {
+  const uploads = options.uploadBuckets;
   const server = new S3rver({
     port: options.port,
     address: '127.0.0.1',
     silent: true,
     directory: options.directory,
-    configureBuckets: options.buckets.map((name) => ({ name })),
+    configureBuckets: options.buckets.map((name) =>
+      uploads?.names.includes(name) ? { name, configs: [uploadCorsXml(uploads.allowedOrigins)] } : { name },
+    ),
   });
   const uploadDir = (bucket: string, uploadId: string) =>
     join(server.store.getResourcePath(bucket, undefined, 'uploads'), uploadId);
@@ -96,5 +135,24 @@ export async function startLocalS3(options: {
   // Ahead of s3rver's own routes.
   server.middleware.unshift(multipart);
   await server.run();
-  return { endpoint: `http://127.0.0.1:${options.port}`, close: () => server.close() };
+  return {
+    endpoint: `http://127.0.0.1:${options.port}`,
+    onObjectCreated(listener) {
+      server.on('event', (event: S3rverEvent) => {
+        for (const record of event.Records) {
+          const eventName = EVENT_NAMES[record.eventName];
+          if (eventName === undefined) continue;
+          const { bucket, object } = record.s3;
+          listener({
+            bucket: bucket.name,
+            key: object.key,
+            size: object.size ?? 0,
+            eTag: object.eTag ?? '',
+            eventName,
+          });
+        }
+      });
+    },
+    close: () => server.close(),
+  };
 }

@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import { ApiError } from '../core/errors';
 import { VideoIdSchema } from '../core/schemas';
 import type { Caller } from '../core/video';
+import { API_CORS } from './routes';
 
 /**
  * The HTTP edge of the handlers: reading API Gateway proxy events safely and shaping responses.
@@ -92,7 +93,7 @@ export interface ResponseOptions {
 
 function baseHeaders(event: APIGatewayProxyEvent, options: ResponseOptions): Record<string, string> {
   const headers: Record<string, string> = {
-    'Access-Control-Expose-Headers': 'ETag, Retry-After',
+    'Access-Control-Expose-Headers': API_CORS.exposeHeaders.join(', '),
     'X-Content-Type-Options': 'nosniff',
   };
   const origin = header(event, 'origin');

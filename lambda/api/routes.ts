@@ -199,6 +199,24 @@ export const API_ENV = {
 /** Where the handlers' logs and metrics go: the construct sets them, the handlers fall back to them. */
 export const API_TELEMETRY = { serviceName: 'vod-api', metricsNamespace: 'VodPlatform' } as const;
 
+/** CORS on the API: request headers browsers may send cross-origin, response headers they may read. */
+export const API_CORS = {
+  allowHeaders: ['Authorization', 'Content-Type', 'If-None-Match'],
+  exposeHeaders: ['ETag', 'Retry-After'],
+  maxAgeSeconds: 3600,
+} as const;
+
+/**
+ * CORS on the upload bucket: browsers PUT parts straight to presigned URLs and must read each
+ * part's ETag. The `MediaStorage` construct sets it in AWS, the twin's S3-compatible server locally.
+ */
+export const UPLOAD_PART_CORS = {
+  allowedMethods: ['PUT', 'HEAD'],
+  allowedHeaders: ['content-type', 'content-length', 'content-md5', 'x-amz-*'],
+  exposedHeaders: ['ETag'],
+  maxAgeSeconds: 3600,
+} as const;
+
 /** The catalog table's key schema, shared by the construct and the DynamoDB adapter. */
 export const CATALOG_SCHEMA = {
   partitionKey: 'id',

@@ -3,7 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import type { RouteAccess } from '../../lambda/api/routes';
+import { type RouteAccess, UPLOAD_PART_CORS } from '../../lambda/api/routes';
 import { PLAYER_EXPOSED_HEADERS } from '../../lambda/edge/cdn-rules';
 import { GuardRule, NagRule, restrictGrantsToAwsServices } from '../checks';
 
@@ -157,12 +157,11 @@ export class MediaStorage extends Construct {
       serverAccessLogsPrefix: 's3/uploads/',
       cors: [
         {
-          // Browsers PUT parts straight to presigned URLs and must read each part's ETag.
-          allowedMethods: [s3.HttpMethods.PUT, s3.HttpMethods.HEAD],
+          allowedMethods: UPLOAD_PART_CORS.allowedMethods.map((method) => method as s3.HttpMethods),
           allowedOrigins: [...allowedOrigins],
-          allowedHeaders: ['content-type', 'content-length', 'content-md5', 'x-amz-*'],
-          exposedHeaders: ['ETag'],
-          maxAge: 3600,
+          allowedHeaders: [...UPLOAD_PART_CORS.allowedHeaders],
+          exposedHeaders: [...UPLOAD_PART_CORS.exposedHeaders],
+          maxAge: UPLOAD_PART_CORS.maxAgeSeconds,
         },
       ],
       lifecycleRules: [

@@ -13,8 +13,13 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { CLAIM_STALE_SECONDS } from '../../lambda/core/transcoding';
-import { PIPELINE_ENV, PIPELINE_TELEMETRY, SUBMIT_LIMITS } from '../../lambda/transcode/environment';
+import {
+  PIPELINE_ENV,
+  PIPELINE_TELEMETRY,
+  SOURCE_NOTIFICATION_FILTER,
+  SUBMIT_LIMITS,
+  UPLOAD_QUEUE_VISIBILITY_SECONDS,
+} from '../../lambda/transcode/environment';
 import { FINAL_JOB_STATES } from '../../lambda/transcode/job-state-event';
 import { acknowledgeDeadLetterQueue, deadLetterAlarm } from '../alarms';
 import {
@@ -152,22 +157,14 @@ export class TranscodingPipeline extends Construct {
     this.jobEventDeadLetterQueue = deadLetterQueue('JobEventDeadLetterQueue', 'MediaConvert job events');
     this.uploadQueue = new sqs.Queue(this, 'UploadQueue', {
       ...queueDefaults,
-      // Six times the function's timeout, as Lambda advises (a message is not handed out again
-      // while a retrying invocation may still hold it), and past the time after which a claim
-      // whose job never started may be taken over, so a redelivery can take it.
-      visibilityTimeout: Duration.seconds(
-        Math.max(6 * SUBMIT_LIMITS.timeoutSeconds, CLAIM_STALE_SECONDS + SUBMIT_LIMITS.timeoutSeconds),
-      ),
+      visibilityTimeout: Duration.seconds(UPLOAD_QUEUE_VISIBILITY_SECONDS),
       retentionPeriod: Duration.days(4),
       deadLetterQueue: { queue: this.uploadDeadLetterQueue, maxReceiveCount: SUBMIT_LIMITS.maxReceiveCount },
     });
     storage.uploadBucket.addEventNotification(
       s3.EventType.OBJECT_CREATED,
       new UploadQueueDestination(this.uploadQueue),
-      {
-        prefix: UPLOAD_PREFIX,
-        suffix: '/source',
-      },
+      { ...SOURCE_NOTIFICATION_FILTER },
     );
     this.acknowledgeNotificationHandler(storage);
 

@@ -10,7 +10,7 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
-import { API_ENV, API_ROUTES, API_TELEMETRY, type RouteDefinition } from '../../lambda/api/routes';
+import { API_CORS, API_ENV, API_ROUTES, API_TELEMETRY, type RouteDefinition } from '../../lambda/api/routes';
 import {
   allowCloudWatchLogsToUse,
   GuardRule,
@@ -27,10 +27,6 @@ import type { Webhooks } from './webhooks';
 
 /** Where the handlers live: `lambda/api/<handlerFile>.ts`, each exporting `handler`. */
 export const API_HANDLERS_DIR = join(PROJECT_ROOT, 'lambda', 'api');
-
-/** Request headers browsers may send cross-origin, and response headers they may read. */
-export const API_CORS_ALLOW_HEADERS = ['Authorization', 'Content-Type', 'If-None-Match'];
-export const API_CORS_EXPOSE_HEADERS = ['ETag', 'Retry-After'];
 
 /** API Gateway's own error responses, in the API's error shape `{"error":{"code","message"}}`. */
 export const GATEWAY_ERRORS: readonly {
@@ -410,10 +406,10 @@ export class UploadApi extends Construct {
       defaultCorsPreflightOptions: {
         allowOrigins: [...allowedOrigins],
         allowMethods: [...new Set(API_ROUTES.map((route) => route.method))],
-        allowHeaders: API_CORS_ALLOW_HEADERS,
-        exposeHeaders: API_CORS_EXPOSE_HEADERS,
+        allowHeaders: [...API_CORS.allowHeaders],
+        exposeHeaders: [...API_CORS.exposeHeaders],
         allowCredentials: false,
-        maxAge: Duration.hours(1),
+        maxAge: Duration.seconds(API_CORS.maxAgeSeconds),
       },
     });
     this.url = this.api.url;
@@ -487,7 +483,7 @@ export class UploadApi extends Construct {
           // With several origins, API Gateway cannot pick among them: it echoes the caller's,
           // which lets any page read these error bodies (they hold no user data).
           'Access-Control-Allow-Origin': corsOrigin,
-          'Access-Control-Expose-Headers': `'${API_CORS_EXPOSE_HEADERS.join(', ')}'`,
+          'Access-Control-Expose-Headers': `'${API_CORS.exposeHeaders.join(', ')}'`,
           ...(allowedOrigins.length === 1 ? {} : { Vary: "'Origin'" }),
           ...error.headers,
         },

@@ -17,6 +17,11 @@ export interface ClipOptions {
   readonly faststart?: boolean;
   /** Display rotation in degrees, as phones record portrait video. @default 0 */
   readonly rotate?: 0 | 90 | 180 | 270;
+  /**
+   * A constant video bitrate (H.264 only), padded with filler: makes a clip big enough to need
+   * several upload parts. @default - whatever the encoder needs
+   */
+  readonly bitrateKbps?: number;
   /** What a browser records (WebM: VP8 and Opus), a Matroska file, an MPEG transport stream, or MP4. @default 'mp4' */
   readonly container?: 'mp4' | 'webm' | 'mkv' | 'ts';
 }
@@ -32,6 +37,10 @@ export async function makeClip(options: ClipOptions): Promise<Buffer> {
   if (options.audio ?? true) args.push('-f', 'lavfi', '-i', `sine=frequency=440:duration=${seconds}`);
   const webm = container === 'webm';
   args.push('-c:v', webm ? 'libvpx' : 'libx264', ...(webm ? ['-deadline', 'realtime'] : ['-preset', 'ultrafast']));
+  if (options.bitrateKbps !== undefined && !webm) {
+    const rate = `${options.bitrateKbps}k`;
+    args.push('-b:v', rate, '-minrate', rate, '-maxrate', rate, '-bufsize', rate, '-x264-params', 'nal-hrd=cbr');
+  }
   args.push('-pix_fmt', 'yuv420p');
   if (options.audio ?? true) args.push('-c:a', webm ? 'libopus' : 'aac', '-shortest');
   if (options.faststart) args.push('-movflags', '+faststart');

@@ -1,69 +1,22 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import Redis from 'ioredis';
 import { API_ENV, CATALOG_SCHEMA } from '../../lambda/api/routes';
+import { createCatalogTable } from '../../local/catalog-table';
 import { type IdentityIssuer, startIdentityIssuer } from '../../local/identity-issuer';
 import { startLocalS3 } from '../../local/local-s3';
+import { freePort } from '../../local/ports';
+import { RedisServer } from '../../local/redis-server';
 import { createQueueWithDeadLetter, type QueueWithDeadLetter, startLocalSqs } from '../../local/sqs-server';
 
 // dynalite ships no types.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const dynalite = require('dynalite');
 
-/** A free TCP port on loopback. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** A real `redis-server` on loopback that a test can stop and start again on the same port. */
-export class RedisServer {
-  private process?: ChildProcess;
-  constructor(readonly port: number) {}
-
-  async start(): Promise<void> {
-    this.process = spawn(
-      'redis-server',
-      ['--bind', '127.0.0.1', '--port', String(this.port), '--save', '', '--appendonly', 'no'],
-      { stdio: 'ignore' },
-    );
-    const probe = new Redis({ host: '127.0.0.1', port: this.port, lazyConnect: true, maxRetriesPerRequest: 0 });
-    probe.on('error', () => undefined);
-    for (let attempt = 0; attempt < 100; attempt++) {
-      try {
-        await probe.connect();
-        await probe.ping();
-        probe.disconnect();
-        return;
-      } catch {
-        probe.disconnect();
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-    }
-    throw new Error(`redis-server did not start on port ${this.port}`);
-  }
-
-  async stop(): Promise<void> {
-    const child = this.process;
-    if (!child || child.exitCode !== null) return;
-    await new Promise<void>((resolve) => {
-      child.once('exit', () => resolve());
-      child.kill('SIGKILL');
-    });
-  }
-}
+export { freePort, RedisServer };
 
 /** A queue on the local SQS server, with its dead-letter queue. */
 export type LocalQueue = QueueWithDeadLetter;
@@ -133,28 +86,7 @@ export async function startLocalServers(overrides: Record<string, string> = {}):
       visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 30,
       maxReceiveCount: options.maxReceiveCount ?? 3,
     });
-  await dynamodb.send(
-    new CreateTableCommand({
-      TableName: tableName,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: CATALOG_SCHEMA.partitionKey, AttributeType: 'S' },
-        { AttributeName: CATALOG_SCHEMA.ownerIndexPartitionKey, AttributeType: 'S' },
-        { AttributeName: CATALOG_SCHEMA.ownerIndexSortKey, AttributeType: 'S' },
-      ],
-      KeySchema: [{ AttributeName: CATALOG_SCHEMA.partitionKey, KeyType: 'HASH' }],
-      GlobalSecondaryIndexes: [
-        {
-          IndexName: CATALOG_SCHEMA.ownerIndexName,
-          KeySchema: [
-            { AttributeName: CATALOG_SCHEMA.ownerIndexPartitionKey, KeyType: 'HASH' },
-            { AttributeName: CATALOG_SCHEMA.ownerIndexSortKey, KeyType: 'RANGE' },
-          ],
-          Projection: { ProjectionType: 'ALL' },
-        },
-      ],
-    }),
-  );
+  await createCatalogTable(dynamodb, tableName);
 
   const env: Record<string, string> = {
     AWS_REGION: region,

@@ -1,0 +1,35 @@
+import { CreateTableCommand, type DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
+import { CATALOG_SCHEMA } from '../lambda/api/routes';
+
+/**
+ * Creates the catalog table as the `VideoCatalog` construct defines it (the id key, the owner
+ * index), unless it exists already: the twin keeps its table across restarts.
+ */
+export async function createCatalogTable(dynamodb: DynamoDBClient, tableName: string): Promise<void> {
+  try {
+    await dynamodb.send(
+      new CreateTableCommand({
+        TableName: tableName,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [
+          { AttributeName: CATALOG_SCHEMA.partitionKey, AttributeType: 'S' },
+          { AttributeName: CATALOG_SCHEMA.ownerIndexPartitionKey, AttributeType: 'S' },
+          { AttributeName: CATALOG_SCHEMA.ownerIndexSortKey, AttributeType: 'S' },
+        ],
+        KeySchema: [{ AttributeName: CATALOG_SCHEMA.partitionKey, KeyType: 'HASH' }],
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: CATALOG_SCHEMA.ownerIndexName,
+            KeySchema: [
+              { AttributeName: CATALOG_SCHEMA.ownerIndexPartitionKey, KeyType: 'HASH' },
+              { AttributeName: CATALOG_SCHEMA.ownerIndexSortKey, KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'ALL' },
+          },
+        ],
+      }),
+    );
+  } catch (error) {
+    if (!(error instanceof ResourceInUseException)) throw error;
+  }
+}
