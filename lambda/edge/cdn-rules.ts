@@ -30,3 +30,35 @@ export function cacheControlFor(kind: 'manifest' | 'media', ttlSeconds: number):
   const maxAge = `max-age=${ttlSeconds}`;
   return kind === 'media' ? `${maxAge}, immutable` : maxAge;
 }
+
+/** The methods the CDN serves (CloudFront's ALLOW_GET_HEAD_OPTIONS); CORS allows the same. */
+export const PLAYER_ALLOWED_METHODS = ['GET', 'HEAD', 'OPTIONS'] as const;
+
+/**
+ * The security headers of the CDN's response headers policies, which override whatever the
+ * origin sent. The values are CloudFront's own spellings (its frame option and referrer policy
+ * enums), so the construct can pass them through.
+ */
+export const SECURITY_HEADERS = {
+  strictTransportSecurity: { maxAgeSeconds: 730 * 86_400, includeSubdomains: true, preload: false },
+  contentTypeOptions: 'nosniff',
+  frameOption: 'DENY',
+  referrerPolicy: 'strict-origin-when-cross-origin',
+  contentSecurityPolicy: "default-src 'none'; frame-ancestors 'none'",
+} as const;
+
+/** `SECURITY_HEADERS` as the response header fields CloudFront adds. */
+export function securityHeaderFields(): Record<string, string> {
+  const hsts = SECURITY_HEADERS.strictTransportSecurity;
+  return {
+    'Strict-Transport-Security': [
+      `max-age=${hsts.maxAgeSeconds}`,
+      ...(hsts.includeSubdomains ? ['includeSubDomains'] : []),
+      ...(hsts.preload ? ['preload'] : []),
+    ].join('; '),
+    'X-Content-Type-Options': SECURITY_HEADERS.contentTypeOptions,
+    'X-Frame-Options': SECURITY_HEADERS.frameOption,
+    'Referrer-Policy': SECURITY_HEADERS.referrerPolicy,
+    'Content-Security-Policy': SECURITY_HEADERS.contentSecurityPolicy,
+  };
+}
