@@ -13,7 +13,7 @@ export class RedisServer {
     const child = spawn(
       'redis-server',
       ['--bind', '127.0.0.1', '--port', String(this.port), '--save', '', '--appendonly', 'no'],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
+      { stdio: 'ignore' },
     );
     this.process = child;
     let exited: string | undefined;
