@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The README's first command (`npm start`). Installs what the project needs, then synthesizes
-# both stacks offline. The local twin will take over this command once it exists.
+# The README's first command (`npm start`): installs what the project needs, then runs the local
+# twin (local/main.ts) in the foreground until Ctrl-C.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,8 +18,4 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm ci --no-audit --no-fund
 fi
 
-export CDK_DISABLE_CLI_TELEMETRY=true
-start=$(date +%s%N)
-npx cdk synth --quiet
-elapsed_ms=$(( ($(date +%s%N) - start) / 1000000 ))
-echo "Synthesized VodEdge (us-east-1) and VodPlatform into cdk.out/ in ${elapsed_ms} ms; nag and guard found nothing unacknowledged."
+exec node --import tsx local/main.ts

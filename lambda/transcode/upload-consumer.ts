@@ -18,12 +18,38 @@ export interface UploadConsumerOptions {
   /** Notifications about other buckets are dropped. */
   readonly uploadBucket: string;
   readonly telemetry: Telemetry;
+  /**
+   * Waits before trying a message again in place when its upload is not marked complete yet.
+   * S3 can notify before the API's complete call has updated the catalog; without these waits
+   * the message would come back only after the queue's visibility timeout, minutes later.
+   * @default RETRY_IN_PLACE_MS
+   */
+  readonly retryInPlaceMs?: readonly number[];
 }
+
+/** About 4 s in all: far longer than the API takes between completing the upload and recording it. */
+export const RETRY_IN_PLACE_MS = [250, 500, 1000, 2000] as const;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export type SqsBatchHandler = (event: SQSEvent, context?: Context) => Promise<SQSBatchResponse>;
 
 export function createUploadConsumer(options: UploadConsumerOptions): SqsBatchHandler {
   const { deps, uploadBucket } = options;
+  const waits = options.retryInPlaceMs ?? RETRY_IN_PLACE_MS;
+
+  /** Submits, trying again in place while the upload is about to be marked complete. */
+  async function submitSoon(key: string) {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await submitTranscode(deps, key);
+      } catch (error) {
+        const wait = waits[attempt];
+        if (!(error instanceof RetryLater) || wait === undefined) throw error;
+        await sleep(wait);
+      }
+    }
+  }
   const { logger, metrics, count } = options.telemetry;
 
   async function submitMessage(record: SQSRecord): Promise<void> {
@@ -45,7 +71,7 @@ export function createUploadConsumer(options: UploadConsumerOptions): SqsBatchHa
         continue;
       }
       try {
-        const outcome = await submitTranscode(deps, object.key);
+        const outcome = await submitSoon(object.key);
         if (outcome.result === 'submitted') {
           count('JobSubmitted');
           logger.info('job submitted', { messageId, videoId: outcome.videoId, jobId: outcome.jobId });

@@ -303,6 +303,29 @@ describe('submitting transcoding jobs from upload notifications', () => {
     expect(await messagesIn(sqs(), queue.url)).toBe(0);
   });
 
+  it('submits a notification that arrives a moment before the API marks the upload complete, without giving it back to the queue', async () => {
+    // Prepare: S3 notifies as soon as the object exists, while the API is still recording it.
+    const video = await uploadedVideo();
+    const queue = await newQueue();
+    await send(sqs(), queue.url, notificationOf(video));
+    const failures: unknown[] = [];
+    const mapping = new SqsEventSource({
+      client: sqs(),
+      queueUrl: queue.url,
+      handler: container.handler,
+      onError: (error) => failures.push(error),
+    });
+
+    // Act
+    const [received] = await Promise.all([mapping.pollOnce(), sleep(300).then(() => complete(video))]);
+
+    // Assess
+    expect(received).toBe(1);
+    expect(failures).toEqual([]);
+    expect(jobsOf(video.id)).toHaveLength(1);
+    expect(await messagesIn(sqs(), queue.url)).toBe(0);
+  });
+
   it('drops what can never become a job: foreign keys, unknown videos, garbage, test events, other buckets', async () => {
     // Prepare
     const video = await processingVideo();

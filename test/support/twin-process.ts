@@ -1,0 +1,192 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { SigningKey } from '../../lambda/core/playback-token';
+import { freePort } from '../../local/ports';
+
+/** The twin started as the README starts it (`npm start`), in its own process group. */
+export interface TwinProcess {
+  readonly apiUrl: string;
+  readonly cdnUrl: string;
+  readonly apiPort: number;
+  readonly cdnPort: number;
+  readonly dataDirectory: string;
+  /** Seconds from spawning `npm start` to the ready line. */
+  readonly secondsToReady: number;
+  /** Everything it printed so far. */
+  output(): string;
+  /** The playback signing key it keeps in its data folder. */
+  signingKey(): SigningKey;
+  /**
+   * Ctrl-C, as a terminal sends it to the whole process group. Resolves when `npm start` has
+   * exited (npm itself then ends by the same signal, as it does in a terminal).
+   */
+  interrupt(): Promise<void>;
+  /** Stops it and removes its data folder. */
+  dispose(): Promise<void>;
+}
+
+export const PROJECT_ROOT = resolve(__dirname, '..', '..');
+const READY = /The VOD twin is ready in ([0-9.]+) s/;
+
+export interface TwinProcessOptions {
+  /** Reuse a data folder (a restart). @default a new temporary one */
+  readonly dataDirectory?: string;
+  readonly apiPort?: number;
+  readonly cdnPort?: number;
+  /** The command line. @default ['npm', 'start'] */
+  readonly command?: readonly string[];
+  readonly env?: Record<string, string>;
+  /** @default 90000 */
+  readonly timeoutMs?: number;
+}
+
+/** Spawns the command and gives back the process and its output, for when it does not get ready. */
+export function spawnTwin(options: TwinProcessOptions = {}) {
+  const [command, ...args] = options.command ?? ['npm', 'start'];
+  const output: string[] = [];
+  const child: ChildProcess = spawn(command as string, args, {
+    cwd: PROJECT_ROOT,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...options.env },
+  });
+  child.stdout?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+  const exited = new Promise<number | null>((resolveExit) => child.once('exit', (code) => resolveExit(code)));
+  return { child, exited, output: () => output.join('') };
+}
+
+export async function startTwinProcess(options: TwinProcessOptions = {}): Promise<TwinProcess> {
+  const dataDirectory = options.dataDirectory ?? mkdtempSync(join(tmpdir(), 'vod-twin-'));
+  const apiPort = options.apiPort ?? (await freePort());
+  const cdnPort = options.cdnPort ?? (await freePort());
+  const started = performance.now();
+  const { child, exited, output } = spawnTwin({
+    ...options,
+    env: { API_PORT: String(apiPort), CDN_PORT: String(cdnPort), TWIN_DATA_DIR: dataDirectory, ...options.env },
+  });
+  const timeoutMs = options.timeoutMs ?? 90_000;
+  let secondsToReady = 0;
+  await new Promise<void>((resolveReady, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`the twin was not ready in ${timeoutMs} ms:\n${output()}`)),
+      timeoutMs,
+    );
+    const check = () => {
+      if (READY.test(output())) {
+        secondsToReady = (performance.now() - started) / 1000;
+        clearTimeout(timer);
+        resolveReady();
+      }
+    };
+    child.stdout?.on('data', check);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`the twin exited with ${code} before it was ready:\n${output()}`));
+    });
+  });
+
+  const interrupt = async (): Promise<void> => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    process.kill(-(child.pid as number), 'SIGINT');
+    const killer = setTimeout(() => process.kill(-(child.pid as number), 'SIGKILL'), 20_000);
+    await exited;
+    clearTimeout(killer);
+  };
+  return {
+    apiUrl: `http://127.0.0.1:${apiPort}`,
+    cdnUrl: `http://127.0.0.1:${cdnPort}`,
+    apiPort,
+    cdnPort,
+    dataDirectory,
+    secondsToReady,
+    output,
+    signingKey: () => JSON.parse(readFileSync(join(dataDirectory, 'state.json'), 'utf8')).signingKey as SigningKey,
+    interrupt,
+    async dispose() {
+      await interrupt();
+      rmSync(dataDirectory, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Calls the twin's API with a JSON body and a bearer token; parses a JSON answer. */
+export async function api(
+  baseUrl: string,
+  method: string,
+  path: string,
+  options: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
+): Promise<{ status: number; headers: Headers; body: any }> {
+  const response = await fetch(`${baseUrl}${path}`, {
+    method,
+    headers: {
+      ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+      ...options.headers,
+    },
+    body: options.body === undefined ? undefined : JSON.stringify(options.body),
+  });
+  const text = await response.text();
+  let body: unknown = text;
+  try {
+    body = text.length > 0 ? JSON.parse(text) : undefined;
+  } catch {
+    // not JSON
+  }
+  return { status: response.status, headers: response.headers, body };
+}
+
+/** Signs in on the twin as `sub`. */
+export async function signIn(baseUrl: string, sub: string): Promise<string> {
+  const { status, body } = await api(baseUrl, 'POST', '/dev/tokens', { body: { sub } });
+  if (status !== 200) throw new Error(`POST /dev/tokens answered ${status}: ${JSON.stringify(body)}`);
+  return body.token as string;
+}
+
+/** Creates a video, PUTs its bytes part by part (in parallel) to the presigned URLs, and completes the upload. */
+export async function uploadVideo(
+  baseUrl: string,
+  token: string,
+  bytes: Buffer,
+  options: { title?: string; visibility?: 'public' | 'private'; contentType?: string } = {},
+): Promise<{ id: string; parts: number }> {
+  const created = await api(baseUrl, 'POST', '/videos', {
+    token,
+    body: {
+      title: options.title ?? 'A clip',
+      visibility: options.visibility ?? 'private',
+      fileName: 'clip.mp4',
+      contentType: options.contentType ?? 'video/mp4',
+      sizeBytes: bytes.length,
+    },
+  });
+  if (created.status !== 201)
+    throw new Error(`POST /videos answered ${created.status}: ${JSON.stringify(created.body)}`);
+  const { video, upload } = created.body;
+  const parts = await Promise.all(
+    (upload.parts as { partNumber: number; url: string }[]).map(async ({ partNumber, url }) => {
+      const start = (partNumber - 1) * upload.partSize;
+      const response = await fetch(url, { method: 'PUT', body: bytes.subarray(start, start + upload.partSize) });
+      if (response.status !== 200) throw new Error(`part ${partNumber} answered ${response.status}`);
+      return { partNumber, etag: response.headers.get('etag') as string };
+    }),
+  );
+  const completed = await api(baseUrl, 'POST', `/videos/${video.id}/upload/complete`, { token, body: { parts } });
+  if (completed.status !== 202)
+    throw new Error(`complete answered ${completed.status}: ${JSON.stringify(completed.body)}`);
+  return { id: video.id as string, parts: parts.length };
+}
+
+/** Polls the video until its status is final; returns it. */
+export async function waitUntilFinished(baseUrl: string, token: string, id: string, timeoutMs = 120_000): Promise<any> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const { body } = await api(baseUrl, 'GET', `/videos/${id}`, { token });
+    const video = body?.video;
+    if (video?.status === 'READY' || video?.status === 'FAILED') return video;
+    await new Promise((resolveWait) => setTimeout(resolveWait, 250));
+  }
+  throw new Error(`video ${id} did not finish in ${timeoutMs} ms`);
+}
