@@ -45,6 +45,8 @@ export interface EdgeServerOptions {
   readonly mediaTtlSeconds: number;
   /** CORS: origins allowed to read media, or ['*']. */
   readonly allowedOrigins: readonly string[];
+  /** Told of faults: the function throwing, S3 failing (a viewer hanging up is not one). */
+  readonly onFault?: (error: unknown) => void;
 }
 
 export interface EdgeServer {
@@ -183,8 +185,9 @@ export async function startEdgeServer(options: EdgeServerOptions): Promise<EdgeS
     let result: Awaited<ReturnType<typeof tokenFunction>>;
     try {
       result = await tokenFunction(viewerRequestEvent(request.url ?? '/', { method, ip }));
-    } catch {
+    } catch (error) {
       // CloudFront's answer when a function throws.
+      options.onFault?.(error);
       send(response, 503, noStore(base, { 'Content-Type': 'text/plain' }), 'The CloudFront function failed.');
       return;
     }
@@ -216,7 +219,10 @@ export async function startEdgeServer(options: EdgeServerOptions): Promise<EdgeS
     } catch (error) {
       if (isMissingObject(error))
         send(response, 403, noStore(base, { 'Content-Type': 'application/xml' }), ACCESS_DENIED_XML);
-      else send(response, 502, noStore(base, { 'Content-Type': 'text/plain' }), 'Bad Gateway');
+      else {
+        options.onFault?.(error);
+        send(response, 502, noStore(base, { 'Content-Type': 'text/plain' }), 'Bad Gateway');
+      }
       return;
     }
 
@@ -289,11 +295,13 @@ export async function startEdgeServer(options: EdgeServerOptions): Promise<EdgeS
   };
 
   const server = createServer((request, response) => {
-    handle(request, response).catch(() => {
-      // Before the headers went out the viewer gets a 502; after, the stream is cut short.
-      if (!response.headersSent)
+    handle(request, response).catch((error) => {
+      // Before the headers went out the viewer gets a 502; after, the stream is cut short, which
+      // is also what a viewer hanging up looks like, so only the first is a fault.
+      if (!response.headersSent) {
+        options.onFault?.(error);
         send(response, 502, noStore(policyHeaders(request), { 'Content-Type': 'text/plain' }), 'Bad Gateway');
-      else response.destroy();
+      } else response.destroy();
     });
   });
   await new Promise<void>((resolve, reject) => {

@@ -11,8 +11,10 @@ import {
   cacheControlFor,
   MANIFEST_SUFFIX,
   PLAYER_ALLOWED_HEADERS,
+  PLAYER_ALLOWED_METHODS,
   PLAYER_CORS_MAX_AGE_SECONDS,
   PLAYER_EXPOSED_HEADERS,
+  SECURITY_HEADERS,
 } from '../../lambda/edge/cdn-rules';
 import { PLAYBACK_TOKEN_FUNCTION_PATH } from '../../lambda/edge/functions';
 import { GuardRule, NagRule, restrictGrantsToAwsServices } from '../checks';
@@ -198,7 +200,7 @@ export class Delivery extends Construct {
         customHeadersBehavior: { customHeaders: [{ header: 'Cache-Control', value: cacheControl, override: false }] },
         corsBehavior: {
           accessControlAllowOrigins: [...allowedOrigins],
-          accessControlAllowMethods: ['GET', 'HEAD', 'OPTIONS'],
+          accessControlAllowMethods: [...PLAYER_ALLOWED_METHODS],
           accessControlAllowHeaders: PLAYER_ALLOWED_HEADERS,
           accessControlExposeHeaders: PLAYER_EXPOSED_HEADERS,
           accessControlAllowCredentials: false,
@@ -207,21 +209,18 @@ export class Delivery extends Construct {
         },
         securityHeadersBehavior: {
           strictTransportSecurity: {
-            accessControlMaxAge: Duration.days(730),
-            includeSubdomains: true,
-            preload: false,
+            accessControlMaxAge: Duration.seconds(SECURITY_HEADERS.strictTransportSecurity.maxAgeSeconds),
+            includeSubdomains: SECURITY_HEADERS.strictTransportSecurity.includeSubdomains,
+            preload: SECURITY_HEADERS.strictTransportSecurity.preload,
             override: true,
           },
           contentTypeOptions: { override: true },
-          frameOptions: { frameOption: cloudfront.HeadersFrameOption.DENY, override: true },
+          frameOptions: { frameOption: SECURITY_HEADERS.frameOption as cloudfront.HeadersFrameOption, override: true },
           referrerPolicy: {
-            referrerPolicy: cloudfront.HeadersReferrerPolicy.STRICT_ORIGIN_WHEN_CROSS_ORIGIN,
+            referrerPolicy: SECURITY_HEADERS.referrerPolicy as cloudfront.HeadersReferrerPolicy,
             override: true,
           },
-          contentSecurityPolicy: {
-            contentSecurityPolicy: "default-src 'none'; frame-ancestors 'none'",
-            override: true,
-          },
+          contentSecurityPolicy: { contentSecurityPolicy: SECURITY_HEADERS.contentSecurityPolicy, override: true },
         },
         removeHeaders: [
           'x-amz-server-side-encryption',
