@@ -1,10 +1,12 @@
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { mintPlaybackToken, playbackPath } from '../../lambda/core/playback-token';
+import { signatureHeader } from '../../lambda/notify/signature';
 import { freePort, portInUse } from '../../local/ports';
 import { makeClip } from '../support/clips';
 import {
@@ -33,11 +35,24 @@ let alice: string;
 let bob: string;
 let video: { id: string; parts: number };
 let ready: any;
+/** A webhook receiver on loopback: what it got, as received. */
+let receiver: HttpServer;
+const deliveries: { headers: Record<string, string | string[] | undefined>; body: string }[] = [];
 
 beforeAll(async () => {
+  receiver = createHttpServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      deliveries.push({ headers: request.headers, body: Buffer.concat(chunks).toString() });
+      response.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  const webhookUrl = `http://127.0.0.1:${(receiver.address() as { port: number }).port}/hooks`;
   // 20 Mbit/s for 8 s is about 20 MB: three parts of 8 MiB.
   [twin, clip] = await Promise.all([
-    startTwinProcess(),
+    startTwinProcess({ env: { WEBHOOK_URL: webhookUrl } }),
     makeClip({ width: 1280, height: 720, seconds: CLIP_SECONDS, bitrateKbps: 20_000 }),
   ]);
   [alice, bob] = await Promise.all([signIn(twin.apiUrl, 'alice'), signIn(twin.apiUrl, 'bob')]);
@@ -45,6 +60,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await twin?.dispose();
+  receiver?.close();
 });
 
 const playbackOf = async (id: string, token?: string) => {
@@ -64,6 +80,26 @@ describe('an upload through the twin', () => {
     expect(ready).toMatchObject({ id: video.id, status: 'READY', ownerId: 'alice', sizeBytes: clip.length });
     expect(ready.durationSeconds).toBeCloseTo(CLIP_SECONDS, 0);
     expect(ready.renditions.map((rendition: { height: number }) => rendition.height)).toEqual([720, 540, 360]);
+  });
+
+  it('tells the webhook receiver, with a signature made by the same code as in AWS', async () => {
+    // Prepare
+    const deadline = Date.now() + 30_000;
+    const isReady = (body: string) => body.includes('"video.ready"') && body.includes(video.id);
+    while (!deliveries.some((delivery) => isReady(delivery.body)) && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 100));
+
+    // Act
+    const delivery = deliveries.find((candidate) => isReady(candidate.body));
+    const signature = String(delivery?.headers['webhook-signature']);
+    const [, t] = /^t=([0-9]+),/.exec(signature) ?? [];
+
+    // Assess
+    expect(JSON.parse(delivery?.body ?? '{}')).toMatchObject({
+      type: 'video.ready',
+      data: { video: { id: video.id, status: 'READY' } },
+    });
+    expect(signature).toBe(signatureHeader(twin.webhookSecret(), delivery?.body ?? '', Number(t)));
   });
 
   it('reads back through the edge with ffprobe: the duration and every rendition', async () => {

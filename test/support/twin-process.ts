@@ -18,6 +18,8 @@ export interface TwinProcess {
   output(): string;
   /** The playback signing key it keeps in its data folder. */
   signingKey(): SigningKey;
+  /** The webhook signing secret it keeps in its data folder. */
+  webhookSecret(): string;
   /**
    * Ctrl-C, as a terminal sends it to the whole process group. Resolves when `npm start` has
    * exited (npm itself then ends by the same signal, as it does in a terminal).
@@ -88,6 +90,7 @@ export async function startTwinProcess(options: TwinProcessOptions = {}): Promis
     });
   });
 
+  const state = () => JSON.parse(readFileSync(join(dataDirectory, 'state.json'), 'utf8'));
   const interrupt = async (): Promise<void> => {
     if (child.exitCode !== null || child.signalCode !== null) return;
     process.kill(-(child.pid as number), 'SIGINT');
@@ -103,7 +106,8 @@ export async function startTwinProcess(options: TwinProcessOptions = {}): Promis
     dataDirectory,
     secondsToReady,
     output,
-    signingKey: () => JSON.parse(readFileSync(join(dataDirectory, 'state.json'), 'utf8')).signingKey as SigningKey,
+    signingKey: () => state().signingKey as SigningKey,
+    webhookSecret: () => state().webhookSecret as string,
     interrupt,
     async dispose() {
       await interrupt();
