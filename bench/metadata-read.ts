@@ -9,9 +9,7 @@
  *
  * Writes bench/RESULTS.md. Every number comes from this one run on this machine.
  */
-import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { join } from 'node:path';
 import { BatchWriteItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
@@ -19,6 +17,7 @@ import Redis from 'ioredis';
 import type { VideoRecord } from '../lambda/core/video';
 import { proxyEvent } from '../local/api-gateway-event';
 import { startLocalServers } from '../test/support/local-servers';
+import { writeResultsSection } from './results';
 
 const VIDEOS = 100_000;
 const ZIPF_EXPONENT = 1.1;
@@ -183,11 +182,8 @@ async function main(): Promise<void> {
   const missP50 = percentile(missLatencies, 50);
   const missP99 = percentile(missLatencies, 99);
   const lines = [
-    '# Benchmark results',
     '',
-    '## Metadata read: `GET /videos/{id}`',
-    '',
-    'Reproduce with `npm run bench:metadata` (writes this file). The handler runs in-process against a',
+    'Reproduce with `npm run bench:metadata` (writes this section). The handler runs in-process against a',
     'local `redis-server` (for Valkey) and dynalite (for DynamoDB) on loopback; the numbers are ratios',
     'taken in one run on one machine, not a promise about AWS latencies.',
     '',
@@ -221,7 +217,7 @@ async function main(): Promise<void> {
     'longer `metadataCacheTtlSeconds` raises the ratio.',
     '',
   ];
-  writeFileSync(join(__dirname, 'RESULTS.md'), lines.join('\n'));
+  writeResultsSection('## Metadata read: `GET /videos/{id}`', lines);
   console.log(lines.join('\n'));
 
   redis.disconnect();
