@@ -1,5 +1,8 @@
-import { promises as fs } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { createWriteStream, promises as fs } from 'node:fs';
 import { join } from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { UPLOAD_PART_CORS } from '../lambda/api/routes';
 
 // s3rver ships no types.
@@ -10,7 +13,8 @@ const S3rver = require('s3rver');
  * An S3-compatible server on loopback: s3rver, plus the multipart calls it lacks (ListParts,
  * AbortMultipartUpload) and S3's `NoSuchUpload` answer for an upload that was completed or
  * aborted. It keeps s3rver's own on-disk layout: `<bucket>/.../uploads/<uploadId>/<partNumber>`
- * with an `.md5` file beside each part.
+ * with an `.md5` file beside each part. As in S3, a part whose upload was cut off is not listed,
+ * and a part's bytes are replaced only by an upload of it that finishes.
  */
 export interface LocalS3 {
   readonly endpoint: string;
@@ -77,6 +81,64 @@ const exists = (path: string) =>
     () => false,
   );
 
+const isPartNumber = (text: string) => /^[0-9]{1,5}$/.test(text) && Number(text) >= 1 && Number(text) <= 10_000;
+
+const isMissing = (error: unknown) => (error as NodeJS.ErrnoException).code === 'ENOENT';
+
+/**
+ * Stores a part as s3rver does, but in a file of its own until every byte has arrived: s3rver
+ * writes straight into `<partNumber>`, so a PUT cut off mid-body leaves a partial part without its
+ * `.md5` (and a write that never ends). The `.md5` goes last, so a part listed has all its bytes.
+ */
+async function putPart(dir: string, partNumber: number, content: NodeJS.ReadableStream) {
+  const part = join(dir, String(partNumber));
+  const temporary = `${part}.${randomBytes(8).toString('hex')}.partial`;
+  const hash = createHash('md5');
+  let size = 0;
+  const measure = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      hash.update(chunk);
+      size += chunk.length;
+      callback(null, chunk);
+    },
+  });
+  try {
+    await pipeline(content, measure, createWriteStream(temporary));
+    const md5 = hash.digest('hex');
+    await fs.writeFile(`${temporary}.md5`, md5);
+    await fs.rm(`${part}.md5`, { force: true });
+    await fs.rename(temporary, part);
+    await fs.rename(`${temporary}.md5`, `${part}.md5`);
+    return { size, md5 };
+  } catch (error) {
+    await Promise.all([fs.rm(temporary, { force: true }), fs.rm(`${temporary}.md5`, { force: true })]);
+    throw error;
+  }
+}
+
+/** The parts that finished uploading: those with their `.md5` beside them. */
+async function listParts(dir: string): Promise<string[]> {
+  const names = new Set(await fs.readdir(dir));
+  const numbers = [...names]
+    .filter((name) => /^[0-9]+$/.test(name) && names.has(`${name}.md5`))
+    .map(Number)
+    .sort((a, b) => a - b);
+  return Promise.all(
+    numbers.map(async (number) => {
+      try {
+        const [stat, md5] = await Promise.all([
+          fs.stat(join(dir, String(number))),
+          fs.readFile(join(dir, `${number}.md5`), 'utf8'),
+        ]);
+        return `<Part><PartNumber>${number}</PartNumber><ETag>"${md5}"</ETag><Size>${stat.size}</Size><LastModified>${stat.mtime.toISOString()}</LastModified></Part>`;
+      } catch (error) {
+        if (isMissing(error)) return ''; // being uploaded again right now
+        throw error;
+      }
+    }),
+  );
+}
+
 export async function startLocalS3(options: {
   port: number;
   /** Where objects are kept; they stay across restarts. */
@@ -110,20 +172,15 @@ export async function startLocalS3(options: {
       ctx.body = '';
       return;
     }
-    if (ctx.method === 'GET') {
-      const numbers = (await fs.readdir(dir))
-        .filter((name) => /^[0-9]+$/.test(name))
-        .map(Number)
-        .sort((a, b) => a - b);
-      const parts = await Promise.all(
-        numbers.map(async (number) => {
-          const [stat, md5] = await Promise.all([
-            fs.stat(join(dir, String(number))),
-            fs.readFile(join(dir, `${number}.md5`), 'utf8'),
-          ]);
-          return `<Part><PartNumber>${number}</PartNumber><ETag>"${md5}"</ETag><Size>${stat.size}</Size><LastModified>${stat.mtime.toISOString()}</LastModified></Part>`;
-        }),
+    const partNumber = ctx.query.partNumber;
+    if (ctx.method === 'PUT' && partNumber !== undefined && !isPartNumber(partNumber))
+      return xml(
+        ctx,
+        400,
+        '<Error><Code>InvalidArgument</Code><Message>Part number must be an integer between 1 and 10000, inclusive</Message></Error>',
       );
+    if (ctx.method === 'GET') {
+      const parts = await listParts(dir);
       return xml(
         ctx,
         200,
@@ -134,6 +191,9 @@ export async function startLocalS3(options: {
   };
   // Ahead of s3rver's own routes.
   server.middleware.unshift(multipart);
+  // UploadPart itself stays s3rver's (signature, CORS, ETag); only the storing is replaced.
+  server.store.putPart = (bucket: string, uploadId: string, partNumber: string, content: NodeJS.ReadableStream) =>
+    putPart(uploadDir(bucket, uploadId), Number(partNumber), content);
   await server.run();
   return {
     endpoint: `http://127.0.0.1:${options.port}`,

@@ -1,0 +1,199 @@
+import { randomBytes } from 'node:crypto';
+import { promises as fs, mkdtempSync, rmSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  GetObjectCommand,
+  ListPartsCommand,
+  S3Client,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { type LocalS3, startLocalS3 } from '../../local/local-s3';
+import { freePort } from '../../local/ports';
+
+/**
+ * The local S3's multipart calls as the upload API uses them: ListParts lists only the parts
+ * whose upload finished (a browser PUT cut off by a reload leaves none behind), and an upload
+ * that was completed or aborted is gone (`NoSuchUpload`).
+ */
+
+const BUCKET = 'uploads-bucket';
+const MiB = 1024 ** 2;
+
+let directory: string;
+let server: LocalS3;
+let s3: S3Client;
+
+beforeAll(async () => {
+  directory = mkdtempSync(join(tmpdir(), 'vod-local-s3-'));
+  const port = await freePort();
+  server = await startLocalS3({ port, directory, buckets: [BUCKET] });
+  s3 = new S3Client({
+    region: 'eu-west-1',
+    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    endpoint: server.endpoint,
+    forcePathStyle: true,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+});
+
+afterAll(async () => {
+  s3?.destroy();
+  await server?.close();
+  rmSync(directory, { recursive: true, force: true });
+});
+
+async function createUpload(key: string): Promise<string> {
+  const { UploadId } = await s3.send(
+    new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: key, ContentType: 'video/mp4' }),
+  );
+  return UploadId as string;
+}
+
+async function uploadPart(key: string, uploadId: string, partNumber: number, body: Buffer) {
+  const { ETag } = await s3.send(
+    new UploadPartCommand({ Bucket: BUCKET, Key: key, UploadId: uploadId, PartNumber: partNumber, Body: body }),
+  );
+  return { PartNumber: partNumber, ETag };
+}
+
+async function listParts(key: string, uploadId: string) {
+  const { Parts } = await s3.send(new ListPartsCommand({ Bucket: BUCKET, Key: key, UploadId: uploadId }));
+  return (Parts ?? []).map((part) => ({ partNumber: part.PartNumber, size: part.Size, etag: part.ETag }));
+}
+
+/** The S3 error name ListParts answers with, or `undefined` if it answers. */
+const listPartsError = (key: string, uploadId: string) =>
+  listParts(key, uploadId).then(
+    () => undefined,
+    (error: Error) => error.name,
+  );
+
+/** The folder the server keeps an upload's parts in, and what it holds. */
+async function uploadFolderEntries(uploadId: string): Promise<string[]> {
+  const paths = (await fs.readdir(directory, { recursive: true })) as string[];
+  const folder = paths.find((path) => basename(path) === uploadId);
+  return folder === undefined ? [] : fs.readdir(join(directory, folder));
+}
+
+/**
+ * Starts a PUT that announces `contentLength` bytes, sends `sent`, waits until the server has
+ * begun storing them, then cuts the connection, as a browser does when the page is reloaded.
+ */
+async function cutOffPut(url: string, contentLength: number, sent: Buffer, uploadId: string): Promise<void> {
+  const before = new Set(await uploadFolderEntries(uploadId));
+  const outgoing = httpRequest(url, { method: 'PUT', headers: { 'content-length': String(contentLength) } });
+  outgoing.on('error', () => {}); // the cut itself
+  await new Promise<void>((resolve, reject) => outgoing.write(sent, (error) => (error ? reject(error) : resolve())));
+  const deadline = Date.now() + 10_000;
+  while (!(await uploadFolderEntries(uploadId)).some((entry) => !before.has(entry))) {
+    if (Date.now() > deadline) throw new Error('the server did not start storing the part');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  outgoing.destroy();
+}
+
+it('lists only the parts that finished when a part’s PUT is cut off, and takes that part again in full', async () => {
+  // Prepare: part 1 uploaded in full; part 2's PUT announces 6 MiB and stops after 1 MiB.
+  const key = 'uploads/cut-off.mp4';
+  const part1 = randomBytes(5 * MiB);
+  const part2 = randomBytes(6 * MiB);
+  const uploadId = await createUpload(key);
+  const first = await uploadPart(key, uploadId, 1, part1);
+  const url = await getSignedUrl(
+    s3,
+    new UploadPartCommand({ Bucket: BUCKET, Key: key, UploadId: uploadId, PartNumber: 2 }),
+    { expiresIn: 300 },
+  );
+  await cutOffPut(url, part2.length, part2.subarray(0, MiB), uploadId);
+
+  // Act: list the parts, then upload part 2 again in full and complete.
+  const listedAfterCut = await listParts(key, uploadId);
+  const second = await uploadPart(key, uploadId, 2, part2);
+  const listedAfterRetry = await listParts(key, uploadId);
+  await s3.send(
+    new CompleteMultipartUploadCommand({
+      Bucket: BUCKET,
+      Key: key,
+      UploadId: uploadId,
+      MultipartUpload: { Parts: [first, second] },
+    }),
+  );
+  const object = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
+  const stored = Buffer.from(
+    await (object.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray(),
+  );
+
+  // Assess
+  expect(listedAfterCut).toEqual([{ partNumber: 1, size: part1.length, etag: first.ETag }]);
+  expect(listedAfterRetry).toEqual([
+    { partNumber: 1, size: part1.length, etag: first.ETag },
+    { partNumber: 2, size: part2.length, etag: second.ETag },
+  ]);
+  expect(stored.length).toBe(part1.length + part2.length);
+  expect(stored.equals(Buffer.concat([part1, part2]))).toBe(true);
+});
+
+it('answers NoSuchUpload to ListParts once the upload is aborted', async () => {
+  // Prepare
+  const key = 'uploads/aborted.mp4';
+  const uploadId = await createUpload(key);
+  await uploadPart(key, uploadId, 1, randomBytes(1024));
+  const before = await listPartsError(key, uploadId);
+
+  // Act
+  await s3.send(new AbortMultipartUploadCommand({ Bucket: BUCKET, Key: key, UploadId: uploadId }));
+
+  // Assess
+  expect(before).toBeUndefined();
+  expect(await listPartsError(key, uploadId)).toBe('NoSuchUpload');
+});
+
+it('answers NoSuchUpload to ListParts once the upload is completed', async () => {
+  // Prepare
+  const key = 'uploads/completed.mp4';
+  const uploadId = await createUpload(key);
+  const part = await uploadPart(key, uploadId, 1, randomBytes(1024));
+
+  // Act
+  await s3.send(
+    new CompleteMultipartUploadCommand({
+      Bucket: BUCKET,
+      Key: key,
+      UploadId: uploadId,
+      MultipartUpload: { Parts: [part] },
+    }),
+  );
+
+  // Assess
+  expect(await listPartsError(key, uploadId)).toBe('NoSuchUpload');
+});
+
+it('refuses a part number outside 1 to 10000 and stores nothing for it', async () => {
+  // Prepare
+  const key = 'uploads/part-number.mp4';
+  const uploadId = await createUpload(key);
+
+  // Act
+  const answers = await Promise.all(
+    ['0', '10001', 'x'].map((partNumber) =>
+      fetch(`${server.endpoint}/${BUCKET}/${key}?partNumber=${partNumber}&uploadId=${uploadId}`, {
+        method: 'PUT',
+        body: 'bytes',
+      }).then(async (response) => ({ status: response.status, body: await response.text() })),
+    ),
+  );
+
+  // Assess
+  for (const answer of answers) {
+    expect(answer.status).toBe(400);
+    expect(answer.body).toContain('<Code>InvalidArgument</Code>');
+  }
+  expect(await listParts(key, uploadId)).toEqual([]);
+});
