@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { z } from 'zod';
@@ -10,6 +9,7 @@ import { API_CORS, type RouteDefinition } from '../lambda/api/routes';
 import { RATE_LIMITED_BODY } from '../lambda/core/errors';
 import { proxyEvent } from './api-gateway-event';
 import type { LocalIdentity } from './identity-issuer';
+import { type LoopbackServer, listenOnLoopback } from './ports';
 import { type RateRule, rateLimitHeaders, type TokenBucketLimiter } from './token-bucket';
 
 /**
@@ -51,11 +51,7 @@ export interface ApiServerOptions {
   readonly onFault?: (error: unknown) => void;
 }
 
-export interface ApiServer {
-  readonly url: string;
-  readonly port: number;
-  close(): Promise<void>;
-}
+export type ApiServer = LoopbackServer;
 
 /** API Gateway's payload limit. */
 export const GATEWAY_MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -325,21 +321,5 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       }
     })();
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  return listenOnLoopback(server, options.port);
 }

@@ -1,5 +1,4 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { type Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { gzipSync } from 'node:zlib';
@@ -22,6 +21,7 @@ import {
   type ViewerResponse,
   viewerRequestEvent,
 } from './cloudfront-function-runtime';
+import { type LoopbackServer, listenOnLoopback } from './ports';
 import { type RateRule, rateLimitHeaders, type TokenBucketLimiter } from './token-bucket';
 
 /**
@@ -49,11 +49,7 @@ export interface EdgeServerOptions {
   readonly onFault?: (error: unknown) => void;
 }
 
-export interface EdgeServer {
-  readonly url: string;
-  readonly port: number;
-  close(): Promise<void>;
-}
+export type EdgeServer = LoopbackServer;
 
 type Headers = Record<string, string>;
 
@@ -304,23 +300,7 @@ export async function startEdgeServer(options: EdgeServerOptions): Promise<EdgeS
       } else response.destroy();
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  return listenOnLoopback(server, options.port);
 }
 
 const single = (value: string | string[] | undefined): string | undefined =>

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Browser, chromium } from 'playwright-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
 import { planUpload } from '../../lambda/core/upload-plan';
 import { makeClip } from '../support/clips';
 import { startTwinProcess, type TwinProcess } from '../support/twin-process';
@@ -38,6 +38,25 @@ interface BrowserWindow {
   };
 }
 
+/** Waits until the page's progress bar shows every byte sent. */
+const progressBarFull = (page: Page) =>
+  page.waitForFunction(
+    () => {
+      const progress = (globalThis as unknown as BrowserWindow).document.querySelector('#progress');
+      return progress !== null && progress.max > 0 && progress.value >= progress.max;
+    },
+    undefined,
+    { timeout: 60_000 },
+  );
+
+/** Waits until the player has played more than a second. */
+const playerPastOneSecond = (page: Page) =>
+  page.waitForFunction(
+    () => ((globalThis as unknown as BrowserWindow).document.querySelector('video#player')?.currentTime ?? 0) > 1,
+    undefined,
+    { timeout: 60_000 },
+  );
+
 let twin: TwinProcess;
 let browser: Browser;
 
@@ -70,22 +89,11 @@ it('uploads a file from the page and plays it: the player’s current time advan
   await page.setInputFiles('#file', { name: 'holiday.mp4', mimeType: 'video/mp4', buffer: clip });
   await page.fill('#title', 'Holiday');
   await page.click('#upload');
-  await page.waitForFunction(
-    () => {
-      const progress = (globalThis as unknown as BrowserWindow).document.querySelector('#progress');
-      return progress !== null && progress.max > 0 && progress.value >= progress.max;
-    },
-    undefined,
-    { timeout: 60_000 },
-  );
+  await progressBarFull(page);
   const item = page.locator('#videos [data-status="READY"]').filter({ hasText: 'Holiday' });
   await item.waitFor({ timeout: 120_000 });
   await item.locator('button.play').click();
-  await page.waitForFunction(
-    () => ((globalThis as unknown as BrowserWindow).document.querySelector('video#player')?.currentTime ?? 0) > 1,
-    undefined,
-    { timeout: 60_000 },
-  );
+  await playerPastOneSecond(page);
 
   // Assess
   const player = await page.evaluate(() => {
@@ -157,22 +165,11 @@ it('resumes an upload after a reload: it sends only the missing parts, and the v
       if (request.method() === 'PUT' && partNumber !== undefined) partsPut.push(partNumber);
     });
     await pending.locator('input.resume-file').setInputFiles(file);
-    await page.waitForFunction(
-      () => {
-        const progress = (globalThis as unknown as BrowserWindow).document.querySelector('#progress');
-        return progress !== null && progress.max > 0 && progress.value >= progress.max;
-      },
-      undefined,
-      { timeout: 60_000 },
-    );
+    await progressBarFull(page);
     const item = page.locator(`#videos > li[data-video-id="${videoId}"][data-status="READY"]`);
     await item.waitFor({ timeout: 120_000 });
     await item.locator('button.play').click();
-    await page.waitForFunction(
-      () => ((globalThis as unknown as BrowserWindow).document.querySelector('video#player')?.currentTime ?? 0) > 1,
-      undefined,
-      { timeout: 60_000 },
-    );
+    await playerPastOneSecond(page);
 
     // Assess
     const missing = Array.from({ length: partCount - 2 }, (_, index) => index + 3);
