@@ -250,11 +250,14 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
       uploadBucket: UPLOAD_BUCKET,
       mediaBucket: MEDIA_BUCKET,
       workDirectory: join(dataDirectory, 'work'),
+      journalDirectory: join(dataDirectory, 'jobs'),
       onJobEvent: deliverJobEvent,
       onError: (error) => log(`transcoder: ${error}`),
     });
     closers.push(() => transcoder.close());
     mkdirSync(join(dataDirectory, 'work'), { recursive: true });
+    // Jobs accepted before the last stop run again, under the job ids the catalog recorded.
+    for (const job of await transcoder.resume()) log(`video ${job.videoId}: transcoding again (job ${job.jobId})`);
     const consumer = createUploadConsumer({
       uploadBucket: UPLOAD_BUCKET,
       telemetry,
