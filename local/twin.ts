@@ -132,6 +132,9 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
     const state = loadState(dataDirectory);
     const apiUrl = `http://127.0.0.1:${options.apiPort}`;
     const cdnUrl = `http://127.0.0.1:${options.cdnPort}`;
+    // The twin's own page must reach the upload endpoint and the edge whatever origins the
+    // deployed settings allow.
+    const allowedOrigins = config.allowedOrigins.includes('*') ? ['*'] : [...config.allowedOrigins, apiUrl];
     const region = config.region;
 
     // The local servers.
@@ -143,7 +146,7 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
       port: s3Port,
       directory: join(dataDirectory, 's3'),
       buckets: [UPLOAD_BUCKET, MEDIA_BUCKET],
-      uploadBuckets: { names: [UPLOAD_BUCKET], allowedOrigins: config.allowedOrigins },
+      uploadBuckets: { names: [UPLOAD_BUCKET], allowedOrigins },
     });
     closers.push(() => s3Server.close());
     const redis = new RedisServer(redisPort);
@@ -206,7 +209,7 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
       [API_ENV.uploadUrlTtlSeconds]: String(config.uploadUrlTtlSeconds),
       [API_ENV.publicPlaybackTtlSeconds]: String(config.publicPlaybackTtlSeconds),
       [API_ENV.privatePlaybackTtlSeconds]: String(config.privatePlaybackTtlSeconds),
-      [API_ENV.allowedOrigins]: config.allowedOrigins.join(','),
+      [API_ENV.allowedOrigins]: allowedOrigins.join(','),
       ...(webhookQueue && options.webhookUrl
         ? {
             [API_ENV.webhookQueueUrl]: webhookQueue.url,
@@ -340,7 +343,8 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
       rateRule: { name: 'CdnRateLimitPerIp', limit: config.cdnRateLimit, windowSeconds },
       manifestTtlSeconds: config.manifestTtlSeconds,
       mediaTtlSeconds: config.mediaTtlSeconds,
-      allowedOrigins: config.allowedOrigins,
+      allowedOrigins,
+      onFault: (error) => log(`edge fault: ${error}`),
     });
     closers.push(() => edge.close());
 
@@ -357,7 +361,7 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
         perIp: { name: 'RateLimitPerIp', limit: config.apiRateLimit, windowSeconds },
         uploadCreation: { name: 'UploadCreationPerIp', limit: config.uploadCreationRateLimit, windowSeconds },
       },
-      allowedOrigins: config.allowedOrigins,
+      allowedOrigins,
       staticFiles: {
         '/': { path: join(web, 'index.html'), contentType: 'text/html; charset=utf-8' },
         '/app.js': { path: join(web, 'app.js'), contentType: 'text/javascript; charset=utf-8' },
