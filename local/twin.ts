@@ -27,6 +27,7 @@ import { type ProxyHandler, startApiServer } from './api-server';
 import { createCatalogTable } from './catalog-table';
 import { startEdgeServer } from './edge-server';
 import { FfmpegTranscoder, type MediaConvertJobStateEvent } from './ffmpeg-transcoder';
+import { localHandlerEnvironment } from './handler-environment';
 import { createLocalIdentity, type IdentityKey, newIdentityKey } from './identity-issuer';
 import { startLocalS3 } from './local-s3';
 import { freePort, portInUse } from './ports';
@@ -182,34 +183,25 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
     // they share them (PIPELINE_ENV, WEBHOOK_ENV).
     const identity = createLocalIdentity(`${apiUrl}/local-user-pool`, state.identityKey);
     Object.assign(process.env, {
-      AWS_REGION: region,
-      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-      AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
-      AWS_ENDPOINT_URL_S3: endpoints.s3,
-      AWS_ENDPOINT_URL_SQS: endpoints.sqs,
-      S3_FORCE_PATH_STYLE: 'true',
-      POWERTOOLS_LOG_LEVEL: options.handlerLogLevel ?? 'WARN',
-      POWERTOOLS_METRICS_DISABLED: 'true',
-      POWERTOOLS_TRACE_ENABLED: 'false',
-      [API_ENV.tableName]: TABLE_NAME,
-      [API_ENV.ownerIndexName]: CATALOG_SCHEMA.ownerIndexName,
-      [API_ENV.uploadBucket]: UPLOAD_BUCKET,
-      [API_ENV.mediaBucket]: MEDIA_BUCKET,
-      [API_ENV.cacheEndpoint]: endpoints.valkey,
-      [API_ENV.cacheTls]: 'false',
-      [API_ENV.cacheTtlSeconds]: String(config.metadataCacheTtlSeconds),
-      [API_ENV.cdnBaseUrl]: cdnUrl,
-      PLAYBACK_SIGNING_KEY: JSON.stringify(state.signingKey),
-      [API_ENV.jwtIssuer]: identity.issuer,
-      [API_ENV.jwtAudience]: identity.audience,
-      [API_ENV.jwksUrl]: identity.jwksUrl,
-      [API_ENV.maxUploadBytes]: String(config.maxUploadBytes),
-      [API_ENV.allowedContentTypes]: config.allowedContentTypes.join(','),
-      [API_ENV.uploadUrlTtlSeconds]: String(config.uploadUrlTtlSeconds),
-      [API_ENV.publicPlaybackTtlSeconds]: String(config.publicPlaybackTtlSeconds),
-      [API_ENV.privatePlaybackTtlSeconds]: String(config.privatePlaybackTtlSeconds),
-      [API_ENV.allowedOrigins]: allowedOrigins.join(','),
+      ...localHandlerEnvironment({
+        region,
+        credentials: LOCAL_CREDENTIALS,
+        endpoints,
+        tableName: TABLE_NAME,
+        uploadBucket: UPLOAD_BUCKET,
+        mediaBucket: MEDIA_BUCKET,
+        cdnBaseUrl: cdnUrl,
+        signingKey: state.signingKey,
+        identity,
+        maxUploadBytes: config.maxUploadBytes,
+        allowedContentTypes: config.allowedContentTypes,
+        uploadUrlTtlSeconds: config.uploadUrlTtlSeconds,
+        publicPlaybackTtlSeconds: config.publicPlaybackTtlSeconds,
+        privatePlaybackTtlSeconds: config.privatePlaybackTtlSeconds,
+        cacheTtlSeconds: config.metadataCacheTtlSeconds,
+        allowedOrigins,
+        logLevel: options.handlerLogLevel ?? 'WARN',
+      }),
       ...(webhookQueue && options.webhookUrl
         ? {
             [API_ENV.webhookQueueUrl]: webhookQueue.url,

@@ -1,7 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
 import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { SourceInfo, TranscodeRequest } from '../../lambda/core/ports';
@@ -11,6 +10,7 @@ import { mediaPrefix, sourceKey } from '../../lambda/core/upload-plan';
 import { FfmpegTranscoder, type MediaConvertJobStateEvent } from '../../local/ffmpeg-transcoder';
 import { type ClipOptions, makeClip } from '../support/clips';
 import { type LocalServers, startLocalServers } from '../support/local-servers';
+import { scratchDirectories } from '../support/scratch';
 import { TRANSCODER_PROCESS_ENV, type TranscoderProcessSettings } from '../support/transcoder-process';
 
 /**
@@ -21,7 +21,7 @@ import { TRANSCODER_PROCESS_ENV, type TranscoderProcessSettings } from '../suppo
  */
 
 let servers: LocalServers;
-const scratch: string[] = [];
+const scratch = scratchDirectories();
 const started: ChildProcess[] = [];
 
 beforeAll(async () => {
@@ -30,14 +30,10 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const child of started) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   await servers.stop();
-  for (const directory of scratch) rmSync(directory, { recursive: true, force: true });
+  scratch.removeAll();
 });
 
-const newDirectory = (name: string) => {
-  const directory = mkdtempSync(join(tmpdir(), `vod-${name}-`));
-  scratch.push(directory);
-  return directory;
-};
+const newDirectory = scratch.make;
 
 /** A transcoder on the test servers with a journal, and the events and errors it reports. */
 function newTranscoder(directories: { journalDirectory: string; workDirectory: string }) {

@@ -1,7 +1,6 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, posix } from 'node:path';
 import { promisify } from 'node:util';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
@@ -23,25 +22,22 @@ import { parseJobStateEvent } from '../../lambda/transcode/job-state-event';
 import { FfmpegTranscoder, type MediaConvertJobStateEvent } from '../../local/ffmpeg-transcoder';
 import { type ClipOptions, makeClip } from '../support/clips';
 import { type LocalServers, startLocalServers } from '../support/local-servers';
+import { scratchDirectories } from '../support/scratch';
 
 const run = promisify(execFile);
 
 let servers: LocalServers;
-const scratch: string[] = [];
+const scratch = scratchDirectories();
 
 beforeAll(async () => {
   servers = await startLocalServers();
 });
 afterAll(async () => {
   await servers.stop();
-  for (const directory of scratch) rmSync(directory, { recursive: true, force: true });
+  scratch.removeAll();
 });
 
-const newDirectory = (name: string) => {
-  const directory = mkdtempSync(join(tmpdir(), `vod-${name}-`));
-  scratch.push(directory);
-  return directory;
-};
+const newDirectory = scratch.make;
 
 /** A transcoder on the test servers, with the events and errors it reports and its own work directory. */
 function newTranscoder() {

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { API_ENV, CATALOG_SCHEMA } from '../../lambda/api/routes';
 import { createCatalogTable } from '../../local/catalog-table';
+import { localHandlerEnvironment } from '../../local/handler-environment';
 import { type IdentityIssuer, startIdentityIssuer } from '../../local/identity-issuer';
 import { startLocalS3 } from '../../local/local-s3';
 import { freePort } from '../../local/ports';
@@ -89,33 +89,30 @@ export async function startLocalServers(overrides: Record<string, string> = {}):
   await createCatalogTable(dynamodb, tableName);
 
   const env: Record<string, string> = {
-    AWS_REGION: region,
-    AWS_ACCESS_KEY_ID: credentials.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
-    AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${dynamoPort}`,
-    AWS_ENDPOINT_URL_S3: `http://127.0.0.1:${s3Port}`,
-    AWS_ENDPOINT_URL_SQS: sqsServer.endpoint,
-    S3_FORCE_PATH_STYLE: 'true',
-    POWERTOOLS_LOG_LEVEL: 'CRITICAL',
-    POWERTOOLS_METRICS_DISABLED: 'true',
-    [API_ENV.tableName]: tableName,
-    [API_ENV.ownerIndexName]: CATALOG_SCHEMA.ownerIndexName,
-    [API_ENV.uploadBucket]: uploadBucket,
-    [API_ENV.mediaBucket]: mediaBucket,
-    [API_ENV.cacheEndpoint]: `127.0.0.1:${redisPort}`,
-    [API_ENV.cacheTls]: 'false',
-    [API_ENV.cacheTtlSeconds]: '300',
-    [API_ENV.cdnBaseUrl]: TEST_CDN,
-    PLAYBACK_SIGNING_KEY: JSON.stringify(TEST_SIGNING_KEY),
-    [API_ENV.jwtIssuer]: identity.issuer,
-    [API_ENV.jwtAudience]: identity.audience,
-    [API_ENV.jwksUrl]: identity.jwksUrl,
-    [API_ENV.maxUploadBytes]: String(50 * 1024 ** 3),
-    [API_ENV.allowedContentTypes]: 'video/mp4,video/quicktime,video/webm',
-    [API_ENV.uploadUrlTtlSeconds]: '900',
-    [API_ENV.publicPlaybackTtlSeconds]: '86400',
-    [API_ENV.privatePlaybackTtlSeconds]: '3600',
-    [API_ENV.allowedOrigins]: '*',
+    ...localHandlerEnvironment({
+      region,
+      credentials,
+      endpoints: {
+        dynamodb: `http://127.0.0.1:${dynamoPort}`,
+        s3: `http://127.0.0.1:${s3Port}`,
+        sqs: sqsServer.endpoint,
+        valkey: `127.0.0.1:${redisPort}`,
+      },
+      tableName,
+      uploadBucket,
+      mediaBucket,
+      cdnBaseUrl: TEST_CDN,
+      signingKey: TEST_SIGNING_KEY,
+      identity,
+      maxUploadBytes: 50 * 1024 ** 3,
+      allowedContentTypes: ['video/mp4', 'video/quicktime', 'video/webm'],
+      uploadUrlTtlSeconds: 900,
+      publicPlaybackTtlSeconds: 86_400,
+      privatePlaybackTtlSeconds: 3600,
+      cacheTtlSeconds: 300,
+      allowedOrigins: ['*'],
+      logLevel: 'CRITICAL',
+    }),
     ...overrides,
   };
 

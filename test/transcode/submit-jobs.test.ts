@@ -273,8 +273,8 @@ describe('submitting transcoding jobs from upload notifications', () => {
     expect(jobsOf(video.id)).toHaveLength(1);
   });
 
-  it('leaves a notification that arrives before the upload is marked complete on the queue, and submits it once it is', async () => {
-    // Prepare
+  /** An upload whose notification is on the queue before the API marked it complete, and the mapping that reads it. */
+  async function notifiedBeforeComplete() {
     const video = await uploadedVideo();
     const queue = await newQueue();
     await send(sqs(), queue.url, notificationOf(video));
@@ -285,6 +285,12 @@ describe('submitting transcoding jobs from upload notifications', () => {
       handler: container.handler,
       onError: (error) => failures.push(error),
     });
+    return { video, queue, failures, mapping };
+  }
+
+  it('leaves a notification that arrives before the upload is marked complete on the queue, and submits it once it is', async () => {
+    // Prepare
+    const { video, queue, failures, mapping } = await notifiedBeforeComplete();
 
     // Act
     const early = await mapping.pollOnce();
@@ -305,16 +311,7 @@ describe('submitting transcoding jobs from upload notifications', () => {
 
   it('submits a notification that arrives a moment before the API marks the upload complete, without giving it back to the queue', async () => {
     // Prepare: S3 notifies as soon as the object exists, while the API is still recording it.
-    const video = await uploadedVideo();
-    const queue = await newQueue();
-    await send(sqs(), queue.url, notificationOf(video));
-    const failures: unknown[] = [];
-    const mapping = new SqsEventSource({
-      client: sqs(),
-      queueUrl: queue.url,
-      handler: container.handler,
-      onError: (error) => failures.push(error),
-    });
+    const { video, queue, failures, mapping } = await notifiedBeforeComplete();
 
     // Act
     const [received] = await Promise.all([mapping.pollOnce(), sleep(300).then(() => complete(video))]);
