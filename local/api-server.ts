@@ -290,8 +290,12 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const server = createServer((request, response) => {
     const requestId = randomUUID();
     response.setHeader('x-amzn-RequestId', requestId);
-    const url = new URL(request.url ?? '/', 'http://twin.invalid');
-    const path = url.pathname;
+    // The path as sent: WHATWG URL parsing would resolve `%2e%2e` segments, which API Gateway
+    // passes to the route as they are (and the handler then refuses as an id).
+    const target = request.url ?? '/';
+    const queryAt = target.indexOf('?');
+    const path = queryAt === -1 ? target : target.slice(0, queryAt);
+    const searchParams = new URLSearchParams(queryAt === -1 ? '' : target.slice(queryAt + 1));
     void (async () => {
       try {
         if (serveStatic(request, response, path)) return;
@@ -304,8 +308,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
           return;
         }
         const rateHeaders = await rateLimit(request, path);
-        const result =
-          path === DEV_TOKENS_PATH ? await devToken(request) : await invoke(request, path, url.searchParams);
+        const result = path === DEV_TOKENS_PATH ? await devToken(request) : await invoke(request, path, searchParams);
         send(request, response, { ...result, headers: { ...rateHeaders, ...result.headers } });
       } catch (error) {
         if (error instanceof GatewayError) {
