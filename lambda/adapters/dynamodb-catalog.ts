@@ -7,8 +7,16 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { type Catalog, ConditionFailed, type DetailsChange, type PageCursor, type StatusChange } from '../core/ports';
+import {
+  type Catalog,
+  ConditionFailed,
+  type DetailsChange,
+  type PageCursor,
+  type StatusChange,
+  WriteNotApplied,
+} from '../core/ports';
 import type { TranscodeClaim, VideoRecord } from '../core/video';
+import { isCertainlyNotApplied } from './dependency-outage';
 
 export interface DynamoDbCatalogOptions {
   readonly tableName: string;
@@ -35,6 +43,7 @@ async function conditional<T>(write: () => Promise<T>): Promise<T> {
     return await write();
   } catch (error) {
     if (error instanceof ConditionalCheckFailedException) throw new ConditionFailed();
+    if (isCertainlyNotApplied(error)) throw new WriteNotApplied(error);
     throw error;
   }
 }

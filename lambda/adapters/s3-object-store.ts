@@ -12,6 +12,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { ObjectStore, UploadedPart } from '../core/ports';
+import { DEPENDENCY_TIMEOUTS } from './dependency-outage';
 
 /** S3 answers these when the multipart upload was completed or aborted already. */
 const isGone = (error: unknown): boolean => {
@@ -24,13 +25,15 @@ const quoted = (etag: string): string => `"${etag.replace(/^"(.*)"$/, '$1')}"`;
 /**
  * The S3 client every handler uses. Checksums only where S3 requires them: presigned part URLs
  * must not carry a checksum the client cannot know in advance (and s3rver mangles streamed
- * uploads otherwise). Path-style URLs for S3-compatible servers on loopback.
+ * uploads otherwise). Path-style URLs for S3-compatible servers on loopback. Bounded connection
+ * and idle timeouts (`DEPENDENCY_TIMEOUTS`), so an unreachable S3 fails fast instead of hanging.
  */
 export function createS3Client(options: { readonly forcePathStyle: boolean }): S3Client {
   return new S3Client({
     forcePathStyle: options.forcePathStyle,
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
+    requestHandler: { ...DEPENDENCY_TIMEOUTS },
   });
 }
 

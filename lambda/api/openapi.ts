@@ -75,6 +75,7 @@ const STATUS_TEXT: Record<number, string> = {
   413: 'Too large',
   415: 'Unsupported content type',
   429: 'Rate limited; retry after Retry-After seconds',
+  503: 'A dependency (storage or catalog) is unavailable; nothing was changed; retry after Retry-After seconds',
 };
 
 const ref = (schema: z.ZodType) => {
@@ -115,7 +116,7 @@ export function buildOpenApiDocument(version: string): Record<string, unknown> {
         ...(exchange.success.schema ? json(exchange.success.schema) : {}),
       },
     };
-    const errors = new Set([400, 401, 429, ...exchange.errors]);
+    const errors = new Set([400, 401, 429, 503, ...exchange.errors]);
     for (const status of [...errors].sort()) {
       responses[String(status)] =
         status === 304

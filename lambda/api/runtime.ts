@@ -6,6 +6,11 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import {
+  DEPENDENCY_RETRY_AFTER_SECONDS,
+  DEPENDENCY_TIMEOUTS,
+  isDependencyUnavailable,
+} from '../adapters/dependency-outage';
 import { DynamoDbCatalog } from '../adapters/dynamodb-catalog';
 import { JwtVerifier } from '../adapters/jwt-verifier';
 import { createS3Client, S3ObjectStore } from '../adapters/s3-object-store';
@@ -44,7 +49,7 @@ export function createApiRuntime(env: NodeJS.ProcessEnv = process.env): ApiRunti
   const settings = readSettings(env);
   const { logger, metrics, tracer, count } = createTelemetry(API_TELEMETRY, env);
 
-  const dynamodb = tracer.captureAWSv3Client(new DynamoDBClient({}));
+  const dynamodb = tracer.captureAWSv3Client(new DynamoDBClient({ requestHandler: { ...DEPENDENCY_TIMEOUTS } }));
   const s3 = tracer.captureAWSv3Client(createS3Client({ forcePathStyle: settings.s3ForcePathStyle }));
   const cache = new ValkeyCache({
     endpoint: settings.cacheEndpoint,
@@ -54,7 +59,7 @@ export function createApiRuntime(env: NodeJS.ProcessEnv = process.env): ApiRunti
   const signingKeys = settings.signingKeySecretArn
     ? new SecretsManagerSigningKeys(
         settings.signingKeySecretArn,
-        tracer.captureAWSv3Client(new SecretsManagerClient({})),
+        tracer.captureAWSv3Client(new SecretsManagerClient({ requestHandler: { ...DEPENDENCY_TIMEOUTS } })),
       )
     : new StaticSigningKeys(JSON.parse(settings.staticSigningKey ?? '{}'));
   const verifier = new JwtVerifier(settings.jwt);
@@ -70,7 +75,9 @@ export function createApiRuntime(env: NodeJS.ProcessEnv = process.env): ApiRunti
     policy: settings.policy,
     notifier: settings.webhookQueueUrl
       ? new SqsNotifier(
-          tracer.captureAWSv3Client(new SQSClient({ useQueueUrlAsEndpoint: false })),
+          tracer.captureAWSv3Client(
+            new SQSClient({ useQueueUrlAsEndpoint: false, requestHandler: { ...DEPENDENCY_TIMEOUTS } }),
+          ),
           settings.webhookQueueUrl,
         )
       : undefined,
@@ -100,6 +107,23 @@ export function createApiRuntime(env: NodeJS.ProcessEnv = process.env): ApiRunti
         return await logic(event);
       } catch (error) {
         if (error instanceof ApiError) return errorResponse(event, responses, error.status, error.code, error.message);
+        if (isDependencyUnavailable(error)) {
+          // Not a bug: S3 or DynamoDB is down or throttling. The use cases leave nothing half-written,
+          // so the caller may simply send the same request again once it is back.
+          logger.warn('a dependency is unavailable', { error: describe(error) });
+          count('DependencyUnavailable');
+          const response = errorResponse(
+            event,
+            responses,
+            503,
+            'SERVICE_UNAVAILABLE',
+            'A service we depend on is unavailable; nothing was changed, retry shortly.',
+          );
+          return {
+            ...response,
+            headers: { ...response.headers, 'Retry-After': String(DEPENDENCY_RETRY_AFTER_SECONDS) },
+          };
+        }
         logger.error('unhandled fault', error as Error);
         count('ServerFault');
         return errorResponse(event, responses, 500, 'INTERNAL_ERROR', 'Something failed on our side; try again.');
@@ -109,6 +133,17 @@ export function createApiRuntime(env: NodeJS.ProcessEnv = process.env): ApiRunti
       }
     },
   };
+}
+
+/** What a log line needs of an SDK error: never its request, which may hold signed URLs. */
+function describe(error: unknown): Record<string, unknown> {
+  const { name, code, message, $metadata } = error as {
+    name?: string;
+    code?: string;
+    message?: string;
+    $metadata?: { httpStatusCode?: number; attempts?: number };
+  };
+  return { name, code, message, httpStatusCode: $metadata?.httpStatusCode, attempts: $metadata?.attempts };
 }
 
 let shared: ApiRuntime | undefined;

@@ -17,6 +17,18 @@ export class ConditionFailed extends Error {
   }
 }
 
+/**
+ * A write that certainly did not reach the store (the connection was refused, or the store
+ * refused it for throttling): unlike a timeout, nothing may have been written. `cause` is the
+ * store's own error.
+ */
+export class WriteNotApplied extends Error {
+  constructor(readonly cause: unknown) {
+    super(`The write was not applied: ${String((cause as Error)?.message ?? cause)}`);
+    this.name = 'WriteNotApplied';
+  }
+}
+
 export interface PageCursor {
   readonly id: string;
   readonly createdAt: string;

@@ -1,7 +1,14 @@
 import { decodeCursor, encodeCursor } from './cursor';
 import { ApiError, invalidState, notFound } from './errors';
 import { MAX_TOKEN_LIFETIME_SECONDS, mintPlaybackToken } from './playback-token';
-import { ConditionFailed, type CoreDeps, type RecordDeps, type StatusChange, type UploadedPart } from './ports';
+import {
+  ConditionFailed,
+  type CoreDeps,
+  type RecordDeps,
+  type StatusChange,
+  type UploadedPart,
+  WriteNotApplied,
+} from './ports';
 import {
   type CompleteUploadRequest,
   type CreateVideoRequest,
@@ -47,6 +54,13 @@ async function presignParts(deps: CoreDeps, record: VideoRecord, partNumbers: re
   return { parts, expiresAt: new Date(deps.clock.now().getTime() + ttl * 1000).toISOString() };
 }
 
+/** True only if the catalog answers that there is no such record; false if it cannot answer. */
+const recordIsAbsent = (deps: CoreDeps, id: string): Promise<boolean> =>
+  deps.catalog.get(id).then(
+    (record) => record === undefined,
+    () => false,
+  );
+
 export async function createVideo(
   deps: CoreDeps,
   caller: Caller,
@@ -66,8 +80,9 @@ export async function createVideo(
   const id = deps.ids.newVideoId();
   const key = sourceKey(id);
   const plan = planUpload(input.sizeBytes);
-  // The multipart upload comes first: if the catalog write then fails, S3's lifecycle rule
-  // aborts the orphaned upload; a record without an upload could never complete.
+  // The multipart upload comes first: a record without an upload could never complete. If the
+  // catalog write then fails (DynamoDB down or throttling), the upload is aborted at once, so the
+  // failed call leaves nothing behind; should S3 be gone too, its lifecycle rule aborts it later.
   const uploadId = await deps.uploads.createMultipartUpload(key, contentType);
   const now = nowIso(deps);
   const record: VideoRecord = {
@@ -84,7 +99,15 @@ export async function createVideo(
     updatedAt: now,
     upload: { key, uploadId, ...plan },
   };
-  await deps.catalog.create(record);
+  try {
+    await deps.catalog.create(record);
+  } catch (error) {
+    // Only an upload whose record certainly does not exist is aborted: a write that timed out may
+    // have landed, and a record must never point at an aborted upload.
+    if (error instanceof WriteNotApplied || (await recordIsAbsent(deps, id)))
+      await deps.uploads.abortMultipartUpload(key, uploadId).catch(() => undefined);
+    throw error;
+  }
   await storeVideo(deps, id, record);
   const partNumbers = Array.from({ length: plan.partCount }, (_, index) => index + 1);
   const { parts, expiresAt } = await presignParts(deps, record, partNumbers);

@@ -7,7 +7,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { createCatalogTable } from '../../local/catalog-table';
 import { localHandlerEnvironment } from '../../local/handler-environment';
 import { type IdentityIssuer, startIdentityIssuer } from '../../local/identity-issuer';
-import { startLocalS3 } from '../../local/local-s3';
+import { type LocalS3, startLocalS3 } from '../../local/local-s3';
 import { freePort } from '../../local/ports';
 import { RedisServer } from '../../local/redis-server';
 import { createQueueWithDeadLetter, type QueueWithDeadLetter, startLocalSqs } from '../../local/sqs-server';
@@ -28,12 +28,24 @@ export interface QueueOptions {
   readonly maxReceiveCount?: number;
 }
 
+/** A local server that can be stopped, as an outage would, and started again where it was. */
+export interface RestartableServer {
+  /** Stops listening; callers get their connections refused. Data is kept. */
+  stop(): Promise<void>;
+  /** Listens again on the same port, with the data it had. */
+  start(): Promise<void>;
+}
+
 export interface LocalServers {
   readonly env: Record<string, string>;
   readonly dynamodb: DynamoDBClient;
   readonly s3: S3Client;
   readonly sqs: SQSClient;
   readonly redis: RedisServer;
+  /** The S3-compatible server (objects on disk). */
+  readonly s3Server: RestartableServer;
+  /** The DynamoDB-compatible server (tables on disk). */
+  readonly dynamoServer: RestartableServer;
   readonly identity: IdentityIssuer;
   readonly tableName: string;
   readonly uploadBucket: string;
@@ -54,16 +66,41 @@ export async function startLocalServers(overrides: Record<string, string> = {}):
   const directory = mkdtempSync(join(tmpdir(), 'vod-local-'));
   const [dynamoPort, s3Port, redisPort] = [await freePort(), await freePort(), await freePort()];
 
-  const dynamoServer = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  await new Promise<void>((resolve) => dynamoServer.listen(dynamoPort, '127.0.0.1', resolve));
+  // On disk, so that it keeps its tables across a stop and a start (dynalite reopens its store).
+  const dynamo = dynalite({ path: join(directory, 'dynamodb'), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  let dynamoListening = false;
+  const dynamoServer: RestartableServer = {
+    async start() {
+      if (dynamoListening) return;
+      await new Promise<void>((resolve) => dynamo.listen(dynamoPort, '127.0.0.1', resolve));
+      dynamoListening = true;
+    },
+    async stop() {
+      if (!dynamoListening) return;
+      dynamoListening = false;
+      // Cut the SDK's kept-alive connections too, as a crash would.
+      dynamo.closeAllConnections?.();
+      await new Promise<void>((resolve, reject) =>
+        dynamo.close((error?: Error) => (error ? reject(error) : resolve())),
+      );
+    },
+  };
+  await dynamoServer.start();
   const tableName = 'catalog';
   const uploadBucket = 'uploads-bucket';
   const mediaBucket = 'media-bucket';
-  const s3Server = await startLocalS3({
-    port: s3Port,
-    directory: join(directory, 's3'),
-    buckets: [uploadBucket, mediaBucket],
-  });
+  const s3Options = { port: s3Port, directory: join(directory, 's3'), buckets: [uploadBucket, mediaBucket] };
+  let s3Running: LocalS3 | undefined = await startLocalS3(s3Options);
+  const s3Server: RestartableServer = {
+    async start() {
+      s3Running ??= await startLocalS3(s3Options);
+    },
+    async stop() {
+      const running = s3Running;
+      s3Running = undefined;
+      await running?.close();
+    },
+  };
   const redis = new RedisServer(redisPort);
   await redis.start();
   const identity = await startIdentityIssuer();
@@ -122,6 +159,8 @@ export async function startLocalServers(overrides: Record<string, string> = {}):
     s3,
     sqs,
     redis,
+    s3Server,
+    dynamoServer,
     identity,
     tableName,
     uploadBucket,
@@ -134,8 +173,8 @@ export async function startLocalServers(overrides: Record<string, string> = {}):
       await sqsServer.close();
       await identity.close();
       await redis.stop();
-      await s3Server.close();
-      await new Promise<void>((resolve) => dynamoServer.close(() => resolve()));
+      await s3Server.stop();
+      await dynamoServer.stop();
       rmSync(directory, { recursive: true, force: true });
     },
   };
