@@ -36,6 +36,7 @@ export function createVodApp(props: AppProps = {}): VodApp {
     crossRegionReferences: true,
     config,
     cdnWebAclArn: edge.cdnFirewall.webAclArn,
+    cdnWebAclMetricName: edge.cdnFirewall.webAclMetricName,
   });
   platform.addStackDependency(edge, 'The distribution references the CDN web ACL');
   return { app, config, edge, platform };

@@ -89,6 +89,8 @@ export class Firewall extends Construct {
   public readonly logKey: kms.Key;
   /** The web ACL's ARN, for CloudFront's `webAclId` or a regional association. */
   public readonly webAclArn: string;
+  /** The web ACL's CloudWatch metric name: the `WebACL` dimension of its `AWS/WAFV2` metrics. */
+  public readonly webAclMetricName: string;
 
   constructor(scope: Construct, id: string, props: FirewallProps) {
     super(scope, id);
@@ -213,6 +215,7 @@ export class Firewall extends Construct {
       rules,
       visibilityConfig: visibility(`${prefix}-acl`),
     });
+    this.webAclMetricName = `${prefix}-acl`;
     this.webAclArn = this.webAcl.attrArn;
 
     this.logKey = new kms.Key(this, 'LogKey', {

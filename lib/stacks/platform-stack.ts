@@ -13,6 +13,7 @@ import { Delivery } from '../constructs/delivery';
 import { Firewall } from '../constructs/firewall';
 import { MediaStorage } from '../constructs/media-storage';
 import { MetadataCache } from '../constructs/metadata-cache';
+import { Observability } from '../constructs/observability';
 import { TranscodingPipeline } from '../constructs/transcoding-pipeline';
 import { UploadApi } from '../constructs/upload-api';
 import { VideoCatalog } from '../constructs/video-catalog';
@@ -22,6 +23,8 @@ export interface PlatformStackProps extends StackProps {
   readonly config: PlatformConfig;
   /** ARN of the CLOUDFRONT web ACL from the edge stack (a cross-region reference). */
   readonly cdnWebAclArn: string;
+  /** Metric name of the CLOUDFRONT web ACL (its `WebACL` metric dimension, in us-east-1), for the dashboard. */
+  readonly cdnWebAclMetricName: string;
 }
 
 /** How many availability zones the platform's VPC spans. */
@@ -41,6 +44,8 @@ export class PlatformStack extends Stack {
   public readonly alarmTopic: sns.Topic;
   /** Present when `webhookUrl` is configured. */
   public readonly webhooks?: Webhooks;
+  /** The dashboard and the alarms (besides the dead-letter alarms, which live with their queues). */
+  public readonly observability: Observability;
 
   constructor(scope: Construct, id: string, props: PlatformStackProps) {
     super(scope, id, props);
@@ -136,6 +141,30 @@ export class PlatformStack extends Stack {
       cacheTtlSeconds: config.metadataCacheTtlSeconds,
     });
 
+    this.observability = new Observability(this, 'Observability', {
+      alarmTopic: this.alarmTopic,
+      api: this.api.api,
+      functions: {
+        ...this.api.functions,
+        Submit: this.pipeline.submitFunction,
+        JobState: this.pipeline.jobStateFunction,
+        ...(this.webhooks ? { WebhookDelivery: this.webhooks.deliveryFunction } : {}),
+      },
+      queues: [
+        { title: 'Uploads', queue: this.pipeline.uploadQueue, deadLetterQueue: this.pipeline.uploadDeadLetterQueue },
+        { title: 'JobEventsDLQ', queue: this.pipeline.jobEventDeadLetterQueue },
+        ...(this.webhooks
+          ? [{ title: 'Webhooks', queue: this.webhooks.queue, deadLetterQueue: this.webhooks.deadLetterQueue }]
+          : []),
+      ],
+      mediaConvertQueueArn: this.pipeline.mediaConvertQueue.attrArn,
+      distribution: this.delivery.distribution,
+      webAcls: [
+        { title: 'CDN', metricName: props.cdnWebAclMetricName, scope: 'CLOUDFRONT' },
+        { title: 'API', metricName: this.apiFirewall.webAclMetricName, scope: 'REGIONAL' },
+      ],
+    });
+
     new CfnOutput(this, 'CdnDomainName', { value: this.delivery.distribution.distributionDomainName });
     new CfnOutput(this, 'UploadBucketName', { value: this.storage.uploadBucket.bucketName });
     new CfnOutput(this, 'MediaBucketName', { value: this.storage.mediaBucket.bucketName });
@@ -146,6 +175,7 @@ export class PlatformStack extends Stack {
     new CfnOutput(this, 'UserPoolClientId', { value: this.api.userPoolClient.userPoolClientId });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn });
     new CfnOutput(this, 'MediaConvertQueueArn', { value: this.pipeline.mediaConvertQueue.attrArn });
+    new CfnOutput(this, 'DashboardName', { value: this.observability.dashboard.dashboardName });
     if (this.webhooks) new CfnOutput(this, 'WebhookSecretArn', { value: this.webhooks.secret.secretArn });
   }
 
