@@ -100,9 +100,13 @@ export function createApiRuntime(env: NodeJS.ProcessEnv = process.env): ApiRunti
     verifyToken: (token) => verifier.verify(token),
     handle: (operationId, logic) => async (event, context) => {
       if (context) logger.addContext(context);
-      logger.appendKeys({ operationId });
+      // Every line of this request names it and, on the video routes, the video: what an operator
+      // greps for. The id is the path parameter as sent, cut to the longest valid id.
+      const videoId = event.pathParameters?.id?.slice(0, 64);
+      logger.appendKeys({ operationId, requestId: event.requestContext?.requestId, videoId });
       metrics.captureColdStartMetric();
       tracer.putAnnotation('operationId', operationId);
+      if (videoId) tracer.putAnnotation('videoId', videoId);
       try {
         return await logic(event);
       } catch (error) {
@@ -128,6 +132,7 @@ export function createApiRuntime(env: NodeJS.ProcessEnv = process.env): ApiRunti
         count('ServerFault');
         return errorResponse(event, responses, 500, 'INTERNAL_ERROR', 'Something failed on our side; try again.');
       } finally {
+        logger.removeKeys(['requestId', 'videoId']);
         // Not every request counts something; publishing nothing only logs a warning.
         if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
       }
