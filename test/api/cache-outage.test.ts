@@ -34,6 +34,17 @@ async function metricsDuring(work: () => Promise<unknown>): Promise<string[]> {
   }
 }
 
+/** Reads `id` until a read is a cache hit (the client reconnects by itself), or 15 s pass; the metrics of the last read. */
+async function readsUntilCacheHit(id: string): Promise<string[]> {
+  let counted: string[] = [];
+  const deadline = Date.now() + 15_000;
+  do {
+    counted = await metricsDuring(() => api.call('getVideo', { id }));
+    if (!counted.includes('CacheHit')) await pause(100);
+  } while (!counted.includes('CacheHit') && Date.now() < deadline);
+  return counted;
+}
+
 async function cachedTitle(id: string): Promise<string | undefined> {
   const value = await redis.get(videoCacheKey(id));
   return value === null ? undefined : JSON.parse(value).title;
@@ -142,15 +153,39 @@ describe('the video cache', () => {
     }
 
     // The API's client reconnects by itself, backing off up to 2 s; the restarted cache is empty.
-    let counted: string[] = [];
-    const deadline = Date.now() + 15_000;
-    do {
-      counted = await metricsDuring(() => api.call('getVideo', { id }));
-      if (!counted.includes('CacheHit')) await pause(100);
-    } while (!counted.includes('CacheHit') && Date.now() < deadline);
-
-    expect(counted).toContain('CacheHit');
+    expect(await readsUntilCacheHit(id)).toContain('CacheHit');
     expect(await cachedTitle(id)).toBe('During the outage');
     expect((await api.call('getVideo', { id })).body.video.title).toBe('During the outage');
+  });
+  it('keeps answering a steady load with no 5xx while Valkey is killed and restarted, and hits resume', async () => {
+    // Prepare: 50 videos read 16 at a time, round and round, for the whole run.
+    const ids: string[] = [];
+    for (let n = 0; n < 50; n++) ids.push((await createVideo(api, 'petra', { title: `Load ${n}` })).video.id);
+    const statuses: number[] = [];
+    let running = true;
+    let next = 0;
+    const reader = async () => {
+      while (running) statuses.push((await api.call('getVideo', { id: ids[next++ % ids.length] })).status);
+    };
+
+    // Act: the load runs through a kill and a restart of the cache.
+    const counted = await metricsDuring(async () => {
+      const readers = Array.from({ length: 16 }, reader);
+      await pause(300);
+      await api.servers.redis.stop();
+      await pause(700);
+      await api.servers.redis.start();
+      await pause(2500);
+      running = false;
+      await Promise.all(readers);
+    });
+    const afterwards = await readsUntilCacheHit(ids[0] as string);
+
+    // Assess
+    expect(statuses.length).toBeGreaterThan(100);
+    expect(statuses.filter((status) => status !== 200)).toEqual([]);
+    expect(counted).toContain('CacheError');
+    expect(counted).not.toContain('ServerFault');
+    expect(afterwards).toContain('CacheHit');
   });
 });
