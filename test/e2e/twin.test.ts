@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer, type Server } from 'node:net';
@@ -100,6 +101,29 @@ describe('an upload through the twin', () => {
       data: { video: { id: video.id, status: 'READY' } },
     });
     expect(signature).toBe(signatureHeader(twin.webhookSecret(), delivery?.body ?? '', Number(t)));
+  });
+
+  it('fails a corrupt upload with a readable reason and a video.failed webhook, leaving nothing in PROCESSING', async () => {
+    // Prepare: random bytes named as an MP4.
+    const garbage = randomBytes(2 * 1024 * 1024);
+
+    // Act
+    const corrupt = await uploadVideo(twin.apiUrl, alice, garbage, { title: 'Not a video' });
+    const finished = await waitUntilFinished(twin.apiUrl, alice, corrupt.id);
+    const deadline = Date.now() + 30_000;
+    const isFailed = (body: string) => body.includes('"video.failed"') && body.includes(corrupt.id);
+    while (!deliveries.some((delivery) => isFailed(delivery.body)) && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 100));
+
+    // Assess
+    expect(finished.status).toBe('FAILED');
+    expect(finished.error).toEqual({ code: 'TRANSCODE_FAILED', message: expect.stringMatching(/^\S.{9,}/) });
+    expect(finished.error.message).not.toMatch(/s3:\/\/|\/tmp\//);
+    expect(deliveries.some((delivery) => isFailed(delivery.body))).toBe(true);
+    const { items } = (await api(twin.apiUrl, 'GET', '/videos', { token: alice })).body as {
+      items: { status: string }[];
+    };
+    expect(items.filter((item) => item.status === 'PROCESSING')).toEqual([]);
   });
 
   it('reads back through the edge with ffprobe: the duration and every rendition', async () => {
