@@ -1,9 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import fc from 'fast-check';
 import { MediaInfoProbe } from '../../lambda/adapters/media-info-probe';
 import { S3ObjectStore } from '../../lambda/adapters/s3-object-store';
-import { makeClip } from '../support/clips';
+import { makeClip, NOT_A_VIDEO } from '../support/clips';
 import { type LocalServers, startLocalServers } from '../support/local-servers';
 
 let servers: LocalServers;
@@ -75,7 +74,7 @@ describe('reading a source file’s dimensions, length and tracks', () => {
   });
 
   it('finds nothing in a file that is not a video, and nothing where there is no file', async () => {
-    expect(await probe.probe(await upload('uploads/random/source', randomBytes(64 * 1024)))).toBeUndefined();
+    expect(await probe.probe(await upload('uploads/random/source', NOT_A_VIDEO))).toBeUndefined();
     expect(await probe.probe(await upload('uploads/empty/source', new Uint8Array()))).toBeUndefined();
     expect(await probe.probe('uploads/missing/source')).toBeUndefined();
   });

@@ -20,7 +20,7 @@ import { clientTokenFor } from '../../lambda/core/transcoding';
 import { mediaPrefix, sourceKey } from '../../lambda/core/upload-plan';
 import { parseJobStateEvent } from '../../lambda/transcode/job-state-event';
 import { FfmpegTranscoder, type MediaConvertJobStateEvent } from '../../local/ffmpeg-transcoder';
-import { type ClipOptions, makeClip } from '../support/clips';
+import { type ClipOptions, makeClip, NOT_A_VIDEO } from '../support/clips';
 import { type LocalServers, startLocalServers } from '../support/local-servers';
 import { scratchDirectories } from '../support/scratch';
 
@@ -354,8 +354,8 @@ describe('ffmpeg standing in for MediaConvert', () => {
   });
 
   it('answers garbage with an ERROR event MediaConvert-style, and leaves nothing under the video’s prefix', async () => {
-    // Prepare: random bytes as the source, and an object under the prefix as one already uploaded.
-    const request = await newUpload(randomBytes(64 * 1024), {
+    // Prepare: a text file as the source, and an object under the prefix as one already uploaded.
+    const request = await newUpload(NOT_A_VIDEO, {
       width: 1920,
       height: 1080,
       durationSeconds: 0,

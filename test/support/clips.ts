@@ -63,3 +63,9 @@ export async function makeClip(options: ClipOptions): Promise<Buffer> {
     rmSync(directory, { recursive: true, force: true });
   }
 }
+
+/**
+ * A file that is not a video, the same in every run: random bytes now and then look like a
+ * tiny stream to MediaInfo or ffmpeg, which makes a test of "not a video" flaky.
+ */
+export const NOT_A_VIDEO = Buffer.from('These are the minutes of a meeting, not a video.\n'.repeat(1400));

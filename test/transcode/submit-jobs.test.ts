@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { CompleteMultipartUploadCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
@@ -8,7 +7,7 @@ import { CLAIM_STALE_SECONDS, clientTokenFor, UNPROBED_SOURCE } from '../../lamb
 import { PIPELINE_ENV } from '../../lambda/transcode/environment';
 import { SqsEventSource } from '../../local/sqs-event-source';
 import { type ApiHarness, startApiHarness, uploadParts } from '../support/api-harness';
-import { makeClip } from '../support/clips';
+import { makeClip, NOT_A_VIDEO } from '../support/clips';
 import type { LocalQueue } from '../support/local-servers';
 import {
   type CreatedJob,
@@ -492,7 +491,7 @@ describe('submitting transcoding jobs from upload notifications', () => {
 
   it('still submits a source that is not a video, planned as assumed, and counts it as unreadable', async () => {
     // Prepare
-    const video = await processingVideo(randomBytes(64 * 1024));
+    const video = await processingVideo(NOT_A_VIDEO);
     const queue = await newQueue();
     await send(sqs(), queue.url, notificationOf(video));
     container.addMetric.mockClear();
