@@ -5,6 +5,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import Redis from 'ioredis';
+import { DEPENDENCY_TIMEOUTS } from '../lambda/adapters/dependency-outage';
 import { DynamoDbCatalog } from '../lambda/adapters/dynamodb-catalog';
 import { JwtVerifier } from '../lambda/adapters/jwt-verifier';
 import { MediaInfoProbe } from '../lambda/adapters/media-info-probe';
@@ -257,7 +258,7 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
       uploadBucket: UPLOAD_BUCKET,
       telemetry,
       deps: {
-        catalog: new DynamoDbCatalog(new DynamoDBClient({}), {
+        catalog: new DynamoDbCatalog(new DynamoDBClient({ requestHandler: { ...DEPENDENCY_TIMEOUTS } }), {
           tableName: TABLE_NAME,
           ownerIndexName: CATALOG_SCHEMA.ownerIndexName,
         }),

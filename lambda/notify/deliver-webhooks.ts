@@ -1,6 +1,7 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ChangeMessageVisibilityCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { DEPENDENCY_TIMEOUTS } from '../adapters/dependency-outage';
 import { createTelemetry } from '../adapters/telemetry';
 import { deliverWebhook } from './deliver';
 import { type BatchReport, deliverBatch } from './deliver-batch';
@@ -19,9 +20,14 @@ const settings = readWebhookSettings(process.env);
 const { logger, metrics, tracer, count } = createTelemetry(WEBHOOK_TELEMETRY);
 // The endpoint comes from the region (or AWS_ENDPOINT_URL_SQS in the twin), never from the queue
 // URL's host: the twin's SQS server names its queues `sqs.<region>.localhost`, which need not resolve.
-const sqs = tracer.captureAWSv3Client(new SQSClient({ useQueueUrlAsEndpoint: false }));
+const sqs = tracer.captureAWSv3Client(
+  new SQSClient({ useQueueUrlAsEndpoint: false, requestHandler: { ...DEPENDENCY_TIMEOUTS } }),
+);
 const secret = settings.secretArn
-  ? new SecretsManagerWebhookSecret(settings.secretArn, tracer.captureAWSv3Client(new SecretsManagerClient({})))
+  ? new SecretsManagerWebhookSecret(
+      settings.secretArn,
+      tracer.captureAWSv3Client(new SecretsManagerClient({ requestHandler: { ...DEPENDENCY_TIMEOUTS } })),
+    )
   : new StaticWebhookSecret(settings.staticSecret ?? '');
 
 function report(outcome: BatchReport): void {

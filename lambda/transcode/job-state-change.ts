@@ -1,6 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
+import { DEPENDENCY_TIMEOUTS } from '../adapters/dependency-outage';
 import { DynamoDbCatalog } from '../adapters/dynamodb-catalog';
 import { createS3Client, S3ObjectStore } from '../adapters/s3-object-store';
 import { SqsNotifier } from '../adapters/sqs-notifier';
@@ -23,10 +24,13 @@ const { logger, metrics, tracer, count } = createTelemetry(PIPELINE_TELEMETRY);
 const s3 = tracer.captureAWSv3Client(createS3Client({ forcePathStyle: settings.s3ForcePathStyle }));
 
 const deps: CompletionDeps = {
-  catalog: new DynamoDbCatalog(tracer.captureAWSv3Client(new DynamoDBClient({})), {
-    tableName: settings.tableName,
-    ownerIndexName: CATALOG_SCHEMA.ownerIndexName,
-  }),
+  catalog: new DynamoDbCatalog(
+    tracer.captureAWSv3Client(new DynamoDBClient({ requestHandler: { ...DEPENDENCY_TIMEOUTS } })),
+    {
+      tableName: settings.tableName,
+      ownerIndexName: CATALOG_SCHEMA.ownerIndexName,
+    },
+  ),
   cache: new ValkeyCache({
     endpoint: settings.cacheEndpoint,
     tls: settings.cacheTls,
@@ -37,7 +41,9 @@ const deps: CompletionDeps = {
   media: new S3ObjectStore(s3, settings.mediaBucket),
   notifier: settings.webhookQueueUrl
     ? new SqsNotifier(
-        tracer.captureAWSv3Client(new SQSClient({ useQueueUrlAsEndpoint: false })),
+        tracer.captureAWSv3Client(
+          new SQSClient({ useQueueUrlAsEndpoint: false, requestHandler: { ...DEPENDENCY_TIMEOUTS } }),
+        ),
         settings.webhookQueueUrl,
       )
     : { publish: async () => undefined },

@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { MediaConvertClient } from '@aws-sdk/client-mediaconvert';
+import { DEPENDENCY_TIMEOUTS } from '../adapters/dependency-outage';
 import { DynamoDbCatalog } from '../adapters/dynamodb-catalog';
 import { MediaInfoProbe } from '../adapters/media-info-probe';
 import { MediaConvertTranscoder } from '../adapters/mediaconvert-transcoder';
@@ -26,10 +27,13 @@ export const handler = createUploadConsumer({
   uploadBucket: settings.uploadBucket,
   telemetry,
   deps: {
-    catalog: new DynamoDbCatalog(tracer.captureAWSv3Client(new DynamoDBClient({})), {
-      tableName: settings.tableName,
-      ownerIndexName: CATALOG_SCHEMA.ownerIndexName,
-    }),
+    catalog: new DynamoDbCatalog(
+      tracer.captureAWSv3Client(new DynamoDBClient({ requestHandler: { ...DEPENDENCY_TIMEOUTS } })),
+      {
+        tableName: settings.tableName,
+        ownerIndexName: CATALOG_SCHEMA.ownerIndexName,
+      },
+    ),
     clock: { now: () => new Date() },
     probe: new MediaInfoProbe(new S3ObjectStore(s3, settings.uploadBucket)),
     transcoder: new MediaConvertTranscoder(mediaconvert, {
