@@ -25,8 +25,16 @@ export async function messagesIn(sqs: SQSClient, queueUrl: string): Promise<numb
   );
 }
 
-/** Receives every message now visible on a queue, and keeps them in flight (hidden) for 60 s. */
-export async function receiveAll(sqs: SQSClient, queueUrl: string): Promise<Message[]> {
+/**
+ * Receives batches until the queue shows nothing more, handing each batch to `onBatch`.
+ * `visibilityTimeout` overrides the queue's own for these receives.
+ */
+async function receiveUntilEmpty(
+  sqs: SQSClient,
+  queueUrl: string,
+  visibilityTimeout: number | undefined,
+  onBatch: (messages: Message[]) => Promise<void>,
+): Promise<Message[]> {
   const all: Message[] = [];
   for (;;) {
     const { Messages = [] } = await sqs.send(
@@ -35,33 +43,26 @@ export async function receiveAll(sqs: SQSClient, queueUrl: string): Promise<Mess
         MaxNumberOfMessages: 10,
         WaitTimeSeconds: 0,
         MessageAttributeNames: ['All'],
-        VisibilityTimeout: 60,
+        ...(visibilityTimeout === undefined ? {} : { VisibilityTimeout: visibilityTimeout }),
       }),
     );
     if (Messages.length === 0) return all;
+    await onBatch(Messages);
     all.push(...Messages);
   }
 }
 
+/** Receives every message now visible on a queue, and keeps them in flight (hidden) for 60 s. */
+export const receiveAll = (sqs: SQSClient, queueUrl: string): Promise<Message[]> =>
+  receiveUntilEmpty(sqs, queueUrl, 60, async () => undefined);
+
 /** Takes every message now visible off a queue (receives and deletes them). */
-export async function takeAll(sqs: SQSClient, queueUrl: string): Promise<Message[]> {
-  const all: Message[] = [];
-  for (;;) {
-    const { Messages = [] } = await sqs.send(
-      new ReceiveMessageCommand({
-        QueueUrl: queueUrl,
-        MaxNumberOfMessages: 10,
-        WaitTimeSeconds: 0,
-        MessageAttributeNames: ['All'],
-      }),
-    );
-    if (Messages.length === 0) return all;
+export const takeAll = (sqs: SQSClient, queueUrl: string): Promise<Message[]> =>
+  receiveUntilEmpty(sqs, queueUrl, undefined, async (messages) => {
     await sqs.send(
       new DeleteMessageBatchCommand({
         QueueUrl: queueUrl,
-        Entries: Messages.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle })),
+        Entries: messages.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle })),
       }),
     );
-    all.push(...Messages);
-  }
-}
+  });
