@@ -17,6 +17,8 @@ const S3rver = require('s3rver');
  * and a part's bytes are replaced only by an upload of it that finishes.
  */
 export interface LocalS3 {
+  /** The port it listens on: `options.port`, or the one the system chose for port 0. */
+  readonly port: number;
   readonly endpoint: string;
   /** Calls `listener` after every object S3 creates (a PUT, a completed multipart upload, a copy). */
   onObjectCreated(listener: (object: CreatedObject) => void): void;
@@ -140,6 +142,7 @@ async function listParts(dir: string): Promise<string[]> {
 }
 
 export async function startLocalS3(options: {
+  /** 0 lets the system choose a free one, which cannot be taken by someone else meanwhile. */
   port: number;
   /** Where objects are kept; they stay across restarts. */
   directory: string;
@@ -194,9 +197,10 @@ export async function startLocalS3(options: {
   // UploadPart itself stays s3rver's (signature, CORS, ETag); only the storing is replaced.
   server.store.putPart = (bucket: string, uploadId: string, partNumber: string, content: NodeJS.ReadableStream) =>
     putPart(uploadDir(bucket, uploadId), Number(partNumber), content);
-  await server.run();
+  const { port } = (await server.run()) as { port: number };
   return {
-    endpoint: `http://127.0.0.1:${options.port}`,
+    port,
+    endpoint: `http://127.0.0.1:${port}`,
     onObjectCreated(listener) {
       server.on('event', (event: S3rverEvent) => {
         for (const record of event.Records) {

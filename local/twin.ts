@@ -31,7 +31,7 @@ import { FfmpegTranscoder, type MediaConvertJobStateEvent } from './ffmpeg-trans
 import { localHandlerEnvironment } from './handler-environment';
 import { createLocalIdentity, type IdentityKey, newIdentityKey } from './identity-issuer';
 import { startLocalS3 } from './local-s3';
-import { freePort, portInUse } from './ports';
+import { listenOnLoopback, portInUse } from './ports';
 import { RedisServer } from './redis-server';
 import { s3Notification } from './s3-notifications';
 import { SqsEventSource } from './sqs-event-source';
@@ -140,28 +140,28 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
     const region = config.region;
 
     // The local servers.
-    const [dynamoPort, s3Port, redisPort] = [await freePort(), await freePort(), await freePort()];
+    // Each listens on a port the system picks at the bind, so no other program can take it
+    // meanwhile (redis-server cannot, and retries instead).
     const dynamoServer = dynalite({ path: join(dataDirectory, 'dynamodb'), createTableMs: 0, deleteTableMs: 0 });
-    await new Promise<void>((resolve) => dynamoServer.listen(dynamoPort, '127.0.0.1', resolve));
-    closers.push(() => new Promise<void>((resolve) => dynamoServer.close(() => resolve())));
+    const dynamo = await listenOnLoopback(dynamoServer, 0);
+    closers.push(() => dynamo.close());
     const s3Server = await startLocalS3({
-      port: s3Port,
+      port: 0,
       directory: join(dataDirectory, 's3'),
       buckets: [UPLOAD_BUCKET, MEDIA_BUCKET],
       uploadBuckets: { names: [UPLOAD_BUCKET], allowedOrigins },
     });
     closers.push(() => s3Server.close());
-    const redis = new RedisServer(redisPort);
+    const redis = await RedisServer.startOnFreePort();
     closers.push(() => redis.stop());
-    await redis.start();
-    const sqsServer = await startLocalSqs(await freePort());
+    const sqsServer = await startLocalSqs(0);
     closers.push(() => sqsServer.close());
 
     const endpoints = {
-      dynamodb: `http://127.0.0.1:${dynamoPort}`,
+      dynamodb: dynamo.url,
       s3: s3Server.endpoint,
       sqs: sqsServer.endpoint,
-      valkey: `127.0.0.1:${redisPort}`,
+      valkey: `127.0.0.1:${redis.port}`,
     };
     const dynamodbClient = new DynamoDBClient({ region, credentials: LOCAL_CREDENTIALS, endpoint: endpoints.dynamodb });
     closers.push(async () => dynamodbClient.destroy());
@@ -313,7 +313,7 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
     // Fails fast while Redis is down (the limiter then lets requests through) and reconnects.
     const limiterConnection = new Redis({
       host: '127.0.0.1',
-      port: redisPort,
+      port: redis.port,
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
       retryStrategy: () => 200,

@@ -38,8 +38,7 @@ const echo: ProxyHandler = async (event) => {
 beforeAll(async () => {
   directory = mkdtempSync(join(tmpdir(), 'vod-api-server-'));
   writeFileSync(join(directory, 'index.html'), '<!doctype html><title>page</title>');
-  redis = new RedisServer(await freePort());
-  await redis.start();
+  redis = await RedisServer.startOnFreePort();
   redisClient = new Redis({ host: '127.0.0.1', port: redis.port, enableOfflineQueue: false, maxRetriesPerRequest: 0 });
   redisClient.on('error', () => undefined);
   await new Promise((resolve) => redisClient.once('ready', resolve));

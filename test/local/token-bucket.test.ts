@@ -25,8 +25,7 @@ const failFastClient = async (port: number) => {
 };
 
 beforeAll(async () => {
-  server = new RedisServer(await freePort());
-  await server.start();
+  server = await RedisServer.startOnFreePort();
   redis = await failFastClient(server.port);
 });
 afterAll(async () => {
@@ -109,9 +108,8 @@ describe('the token bucket rate limiter', () => {
   });
 
   it('allows requests and reports the error while Redis is down', async () => {
-    const port = await freePort();
-    const downServer = new RedisServer(port);
-    await downServer.start();
+    const downServer = await RedisServer.startOnFreePort();
+    const port = downServer.port;
     const client = await failFastClient(port);
     const errors: unknown[] = [];
     const limiter = new TokenBucketLimiter(client, { onError: (error) => errors.push(error) });
@@ -150,10 +148,8 @@ describe('the token bucket rate limiter', () => {
   });
 
   it('picks up again after Redis restarts and has lost its script cache', async () => {
-    const port = await freePort();
-    const restarted = new RedisServer(port);
-    await restarted.start();
-    const client = await failFastClient(port);
+    const restarted = await RedisServer.startOnFreePort();
+    const client = await failFastClient(restarted.port);
     const limiter = new TokenBucketLimiter(client);
     const rule = { name: 'restart', limit: 2, windowSeconds: 60 };
     await limiter.take(rule, '192.0.2.8');

@@ -8,7 +8,7 @@ import { createCatalogTable } from '../../local/catalog-table';
 import { localHandlerEnvironment } from '../../local/handler-environment';
 import { type IdentityIssuer, startIdentityIssuer } from '../../local/identity-issuer';
 import { type LocalS3, startLocalS3 } from '../../local/local-s3';
-import { freePort } from '../../local/ports';
+import { freePort, listenOnLoopback } from '../../local/ports';
 import { RedisServer } from '../../local/redis-server';
 import { createQueueWithDeadLetter, type QueueWithDeadLetter, startLocalSqs } from '../../local/sqs-server';
 
@@ -64,15 +64,16 @@ export const TEST_CDN = 'https://cdn.example.test';
  */
 export async function startLocalServers(overrides: Record<string, string> = {}): Promise<LocalServers> {
   const directory = mkdtempSync(join(tmpdir(), 'vod-local-'));
-  const [dynamoPort, s3Port, redisPort] = [await freePort(), await freePort(), await freePort()];
-
+  // Ports are picked by the system at the first bind, so no other process can take them
+  // meanwhile; a restart binds the same port again, as a restarted server would.
   // On disk, so that it keeps its tables across a stop and a start (dynalite reopens its store).
   const dynamo = dynalite({ path: join(directory, 'dynamodb'), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  let dynamoPort = 0;
   let dynamoListening = false;
   const dynamoServer: RestartableServer = {
     async start() {
       if (dynamoListening) return;
-      await new Promise<void>((resolve) => dynamo.listen(dynamoPort, '127.0.0.1', resolve));
+      dynamoPort = (await listenOnLoopback(dynamo, dynamoPort)).port;
       dynamoListening = true;
     },
     async stop() {
@@ -89,11 +90,12 @@ export async function startLocalServers(overrides: Record<string, string> = {}):
   const tableName = 'catalog';
   const uploadBucket = 'uploads-bucket';
   const mediaBucket = 'media-bucket';
-  const s3Options = { port: s3Port, directory: join(directory, 's3'), buckets: [uploadBucket, mediaBucket] };
+  const s3Options = { port: 0, directory: join(directory, 's3'), buckets: [uploadBucket, mediaBucket] };
   let s3Running: LocalS3 | undefined = await startLocalS3(s3Options);
+  const s3Port = s3Running.port;
   const s3Server: RestartableServer = {
     async start() {
-      s3Running ??= await startLocalS3(s3Options);
+      s3Running ??= await startLocalS3({ ...s3Options, port: s3Port });
     },
     async stop() {
       const running = s3Running;
@@ -101,10 +103,9 @@ export async function startLocalServers(overrides: Record<string, string> = {}):
       await running?.close();
     },
   };
-  const redis = new RedisServer(redisPort);
-  await redis.start();
+  const redis = await RedisServer.startOnFreePort();
   const identity = await startIdentityIssuer();
-  const sqsServer = await startLocalSqs(await freePort());
+  const sqsServer = await startLocalSqs(0);
 
   const credentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
   const region = 'eu-west-1';
@@ -133,7 +134,7 @@ export async function startLocalServers(overrides: Record<string, string> = {}):
         dynamodb: `http://127.0.0.1:${dynamoPort}`,
         s3: `http://127.0.0.1:${s3Port}`,
         sqs: sqsServer.endpoint,
-        valkey: `127.0.0.1:${redisPort}`,
+        valkey: `127.0.0.1:${redis.port}`,
       },
       tableName,
       uploadBucket,

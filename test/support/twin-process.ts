@@ -60,10 +60,34 @@ export function spawnTwin(options: TwinProcessOptions = {}) {
   return { child, exited, output: () => output.join('') };
 }
 
+/** How many times to start again on other ports when a picked port was taken before the twin bound it. */
+const PORT_ATTEMPTS = 3;
+
 export async function startTwinProcess(options: TwinProcessOptions = {}): Promise<TwinProcess> {
   const dataDirectory = options.dataDirectory ?? mkdtempSync(join(tmpdir(), 'vod-twin-'));
-  const apiPort = options.apiPort ?? (await freePort());
-  const cdnPort = options.cdnPort ?? (await freePort());
+  for (let attempt = 1; ; attempt++) {
+    const apiPort = options.apiPort ?? (await freePort());
+    const cdnPort = options.cdnPort ?? (await freePort());
+    try {
+      return await startOnPorts(options, dataDirectory, apiPort, cdnPort);
+    } catch (error) {
+      // Another process (often the source port of some outgoing connection) can take a free
+      // port in the seconds before the twin binds it; only ports picked here can be picked again.
+      const portsPickedHere = options.apiPort === undefined && options.cdnPort === undefined;
+      const portTaken = error instanceof PortTakenBeforeReady;
+      if (!portsPickedHere || !portTaken || attempt >= PORT_ATTEMPTS) throw error;
+    }
+  }
+}
+
+class PortTakenBeforeReady extends Error {}
+
+async function startOnPorts(
+  options: TwinProcessOptions,
+  dataDirectory: string,
+  apiPort: number,
+  cdnPort: number,
+): Promise<TwinProcess> {
   const started = performance.now();
   const { child, exited, output } = spawnTwin({
     ...options,
@@ -86,7 +110,8 @@ export async function startTwinProcess(options: TwinProcessOptions = {}): Promis
     child.stdout?.on('data', check);
     void exited.then((code) => {
       clearTimeout(timer);
-      reject(new Error(`the twin exited with ${code} before it was ready:\n${output()}`));
+      const message = `the twin exited with ${code} before it was ready:\n${output()}`;
+      reject(/EADDRINUSE|already in use/.test(output()) ? new PortTakenBeforeReady(message) : new Error(message));
     });
   });
 
