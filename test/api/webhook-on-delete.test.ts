@@ -3,7 +3,6 @@ import { API_ENV } from '../../lambda/api/routes';
 import type { WebhookEvent } from '../../lambda/core/webhook-event';
 import { type LocalSqs, startLocalSqs } from '../../local/sqs-server';
 import type { ApiHarness } from '../support/api-harness';
-import { freePort } from '../support/local-servers';
 import { takeAll as takeAllFrom } from '../support/queues';
 import { createVideo, markReady, processingVideo } from '../support/videos';
 
@@ -20,7 +19,7 @@ let sqs: SQSClient;
 let queueUrl: string;
 
 beforeAll(async () => {
-  sqsServer = await startLocalSqs(await freePort());
+  sqsServer = await startLocalSqs(0);
   sqs = new SQSClient({
     region: 'eu-west-1',
     credentials: { accessKeyId: 'test', secretAccessKey: 'test' },

@@ -14,7 +14,6 @@ import {
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { type LocalS3, startLocalS3 } from '../../local/local-s3';
-import { freePort } from '../../local/ports';
 
 /**
  * The local S3's multipart calls as the upload API uses them: ListParts lists only the parts
@@ -31,8 +30,7 @@ let s3: S3Client;
 
 beforeAll(async () => {
   directory = mkdtempSync(join(tmpdir(), 'vod-local-s3-'));
-  const port = await freePort();
-  server = await startLocalS3({ port, directory, buckets: [BUCKET] });
+  server = await startLocalS3({ port: 0, directory, buckets: [BUCKET] });
   s3 = new S3Client({
     region: 'eu-west-1',
     credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },

@@ -48,7 +48,7 @@ describe('webhook delivery from the queue, end to end', () => {
   const receivers: Receiver[] = [];
 
   beforeAll(async () => {
-    sqsServer = await startLocalSqs(await freePort());
+    sqsServer = await startLocalSqs(0);
     sqs = new SQSClient({ region, credentials, endpoint: sqsServer.endpoint });
   });
 
