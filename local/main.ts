@@ -46,9 +46,30 @@ function checkTools(): void {
   }
 }
 
+/**
+ * `cdk.json`'s `vod` settings, with `TWIN_SETTINGS` (a JSON object of the same settings) laid
+ * over them for this run only, e.g. a higher rate limit for a load test. Both are validated as
+ * `cdk deploy` validates them.
+ */
 function readConfig() {
   const cdk = JSON.parse(readFileSync(join(PROJECT_ROOT, 'cdk.json'), 'utf8')) as { context?: Record<string, unknown> };
-  return resolveConfig(cdk.context?.[CONFIG_CONTEXT_KEY] ?? {});
+  const deployed = (cdk.context?.[CONFIG_CONTEXT_KEY] ?? {}) as Record<string, unknown>;
+  return resolveConfig({ ...deployed, ...settingsOverride() });
+}
+
+function settingsOverride(): Record<string, unknown> {
+  const raw = process.env.TWIN_SETTINGS;
+  if (raw === undefined || raw.trim() === '') return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new TwinStartError(`TWIN_SETTINGS must be a JSON object of vod settings, received ${JSON.stringify(raw)}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new TwinStartError(`TWIN_SETTINGS must be a JSON object of vod settings, received ${JSON.stringify(raw)}`);
+  }
+  return parsed as Record<string, unknown>;
 }
 
 const time = () => new Date().toISOString().slice(11, 19);

@@ -303,6 +303,44 @@ describe('starting the twin', () => {
     expect(output()).toContain(`Port ${port} (API_PORT) is already in use`);
   });
 
+  it('refuses TWIN_SETTINGS that are not valid vod settings, saying which and why', async () => {
+    // Act
+    const notJson = spawnTwin({
+      command: [process.execPath, '--import', 'tsx', 'local/main.ts'],
+      env: { TWIN_SETTINGS: '{apiRateLimit', TWIN_DATA_DIR: mkdtempSync(join(tmpdir(), 'vod-twin-')) },
+    });
+    const outOfRange = spawnTwin({
+      command: [process.execPath, '--import', 'tsx', 'local/main.ts'],
+      env: { TWIN_SETTINGS: '{"apiRateLimit":1}', TWIN_DATA_DIR: mkdtempSync(join(tmpdir(), 'vod-twin-')) },
+    });
+
+    // Assess
+    expect(await notJson.exited).toBe(1);
+    expect(notJson.output()).toContain('TWIN_SETTINGS must be a JSON object of vod settings');
+    expect(await outOfRange.exited).toBe(1);
+    expect(outOfRange.output()).toContain('apiRateLimit');
+  });
+
+  it('lays TWIN_SETTINGS over the deployed settings for one run', async () => {
+    // Prepare
+    const twin = await startTwinProcess({ env: { TWIN_SETTINGS: '{"uploadCreationRateLimit":10}' } });
+
+    try {
+      const token = await signIn(twin.apiUrl, 'settings-user');
+
+      // Act: invalid bodies count against the rule too, and create nothing.
+      const responses = [];
+      for (let i = 0; i < 11; i++) responses.push(await api(twin.apiUrl, 'POST', '/videos', { token, body: {} }));
+
+      // Assess: the eleventh is over the lowered limit of 10 (the deployed one is 30).
+      expect(responses.slice(0, 10).map((response) => response.status)).toEqual(Array(10).fill(400));
+      expect(responses[10]?.status).toBe(429);
+      expect(responses[10]?.headers.get('x-ratelimit-limit')).toBe('10');
+    } finally {
+      await twin.dispose();
+    }
+  });
+
   it('says which tool is missing', async () => {
     // Prepare: a PATH with node and a shell, and nothing else.
     const bin = mkdtempSync(join(tmpdir(), 'vod-bin-'));
