@@ -5,9 +5,12 @@ import { gzipSync } from 'node:zlib';
 import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { RATE_LIMITED_BODY } from '../lambda/core/errors';
 import {
+  behaviourFor,
   COMPRESSIBLE_BYTES,
   cacheControlFor,
-  MANIFEST_SUFFIX,
+  cacheKeyOf,
+  cacheTtlsFor,
+  edgeTtlSeconds,
   PLAYER_ALLOWED_HEADERS,
   PLAYER_ALLOWED_METHODS,
   PLAYER_CORS_MAX_AGE_SECONDS,
@@ -21,6 +24,7 @@ import {
   type ViewerResponse,
   viewerRequestEvent,
 } from './cloudfront-function-runtime';
+import { type CacheLookup, EdgeCache, type EdgeCacheOptions, type EdgeCacheStats } from './edge-cache';
 import { type LoopbackServer, listenOnLoopback } from './ports';
 import { type RateRule, rateLimitHeaders, type TokenBucketLimiter } from './token-bucket';
 
@@ -28,7 +32,9 @@ import { type RateRule, rateLimitHeaders, type TokenBucketLimiter } from './toke
  * The twin's CDN edge: what the web ACL, CloudFront, its playback-token function and the private
  * S3 origin answer a viewer, in CloudFront's order, on one loopback server. It runs the deployed
  * function source unchanged and takes its caching, CORS and security headers from the same data
- * as the Delivery construct, so the twin and the stack answer alike. It caches nothing itself.
+ * as the Delivery construct, so the twin and the stack answer alike. Like an edge location it
+ * caches what the origin answered (./edge-cache.ts) under the construct's cache keys and TTLs, after
+ * the web ACL and the token check, which every request goes through, cached or not.
  */
 
 export interface EdgeServerOptions {
@@ -47,9 +53,17 @@ export interface EdgeServerOptions {
   readonly allowedOrigins: readonly string[];
   /** Told of faults: the function throwing, S3 failing (a viewer hanging up is not one). */
   readonly onFault?: (error: unknown) => void;
+  /**
+   * The edge cache, on as CloudFront's always is; `false` sends every request to the origin.
+   * @default - on, with EdgeCache's defaults (256 MiB, objects above 32 MiB not kept)
+   */
+  readonly cache?: EdgeCacheOptions | false;
 }
 
-export type EdgeServer = LoopbackServer;
+export interface EdgeServer extends LoopbackServer {
+  /** The cache's counters, or undefined when the cache is off. */
+  cacheStats(): EdgeCacheStats | undefined;
+}
 
 type Headers = Record<string, string>;
 
@@ -59,14 +73,6 @@ const ACCESS_DENIED_XML =
 const INVALID_RANGE_XML =
   '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>InvalidRange</Code><Message>The requested range is not satisfiable</Message></Error>';
 const METHOD_NOT_ALLOWED = 'This distribution is not configured to allow the HTTP request method that was used.';
-
-/** What S3 told us about an object: the same fields on HeadObject and GetObject. */
-interface ObjectHead {
-  readonly ContentLength?: number;
-  readonly ContentType?: string;
-  readonly ETag?: string;
-  readonly LastModified?: Date;
-}
 
 /** An S3 answer meaning "no such key" (or not visible to us): the edge passes on 403. */
 function isMissingObject(error: unknown): boolean {
@@ -158,6 +164,17 @@ export async function startEdgeServer(options: EdgeServerOptions): Promise<EdgeS
     return body;
   };
 
+  const cache =
+    options.cache === false
+      ? undefined
+      : new EdgeCache(
+          {
+            head: (key) => options.s3.send(new HeadObjectCommand({ Bucket: options.mediaBucket, Key: key })),
+            body: async (key, etag) => Buffer.from(await (await getObject(key, etag)).transformToByteArray()),
+          },
+          options.cache,
+        );
+
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     const method = request.method ?? 'GET';
     const base = policyHeaders(request);
@@ -208,23 +225,38 @@ export async function startEdgeServer(options: EdgeServerOptions): Promise<EdgeS
       return;
     }
 
-    // 5. The origin: a missing key is S3's 403 (no ListBucket), an unreachable S3 is a 502.
-    let head: ObjectHead;
+    // 5. The cache, then the origin: a missing key is S3's 403 (no ListBucket), an unreachable S3
+    // a 502. The key is the policy's: the path without the token, and Accept-Encoding on manifests.
+    const behaviour = behaviourFor(result.uri);
+    const ttls = cacheTtlsFor(
+      behaviour,
+      behaviour === 'manifest' ? options.manifestTtlSeconds : options.mediaTtlSeconds,
+    );
+    const cacheKey = cacheKeyOf({ ...result, headers: viewerHeaders(request) });
+    let found: CacheLookup;
     try {
-      head = await options.s3.send(new HeadObjectCommand({ Bucket: options.mediaBucket, Key: key }));
+      found = cache
+        ? await cache.lookup(cacheKey, key, (head) => edgeTtlSeconds(ttls, head.CacheControl))
+        : {
+            outcome: 'Miss',
+            head: await options.s3.send(new HeadObjectCommand({ Bucket: options.mediaBucket, Key: key })),
+          };
     } catch (error) {
+      const errorHeaders = { ...base, 'X-Cache': 'Error from cloudfront' };
       if (isMissingObject(error))
-        send(response, 403, noStore(base, { 'Content-Type': 'application/xml' }), ACCESS_DENIED_XML);
+        send(response, 403, noStore(errorHeaders, { 'Content-Type': 'application/xml' }), ACCESS_DENIED_XML);
       else {
         options.onFault?.(error);
-        send(response, 502, noStore(base, { 'Content-Type': 'text/plain' }), 'Bad Gateway');
+        send(response, 502, noStore(errorHeaders, { 'Content-Type': 'text/plain' }), 'Bad Gateway');
       }
       return;
     }
+    const head = found.head;
+    const cached = found.body;
 
-    // 6. Ranges and conditions, then the body.
+    // 6. Ranges and conditions, then the body: from the cached whole object, or streamed.
     const size = head.ContentLength ?? 0;
-    const manifest = key.endsWith(MANIFEST_SUFFIX);
+    const manifest = behaviour === 'manifest';
     const decision = decideResponse({
       method,
       size,
@@ -238,12 +270,11 @@ export async function startEdgeServer(options: EdgeServerOptions): Promise<EdgeS
     const compressible = manifest && size >= COMPRESSIBLE_BYTES.min && size <= COMPRESSIBLE_BYTES.max;
     const headers: Headers = {
       ...base,
-      'Cache-Control': cacheControlFor(
-        manifest ? 'manifest' : 'media',
-        manifest ? options.manifestTtlSeconds : options.mediaTtlSeconds,
-      ),
+      'Cache-Control': cacheControlFor(behaviour, ttls.defaultSeconds),
       ...(head.ETag ? { ETag: head.ETag } : {}),
       ...(head.LastModified ? { 'Last-Modified': head.LastModified.toUTCString() } : {}),
+      'X-Cache': `${found.outcome} from cloudfront`,
+      ...(found.body !== undefined && found.outcome !== 'Miss' ? { Age: String(found.ageSeconds) } : {}),
     };
     // A compressible manifest has two representations; caches must tell them apart.
     if (compressible) headers.Vary = headers.Vary ? `${headers.Vary}, Accept-Encoding` : 'Accept-Encoding';
@@ -271,8 +302,13 @@ export async function startEdgeServer(options: EdgeServerOptions): Promise<EdgeS
     // 7. Compression needs the whole manifest in hand (manifests are small); media is streamed.
     if (decision.status === 200 && gzip) {
       headers['Content-Encoding'] = 'gzip';
-      const body = await getObject(key, head.ETag);
-      send(response, 200, headers, gzipSync(await body.transformToByteArray()));
+      let whole = cached;
+      if (whole === undefined) {
+        const body = await getObject(key, head.ETag);
+        whole = Buffer.from(await body.transformToByteArray());
+        cache?.countOriginFetch(cacheKey, whole.length);
+      }
+      send(response, 200, headers, gzipSync(whole));
       return;
     }
     const range = decision.status === 206 ? decision : undefined;
@@ -280,12 +316,19 @@ export async function startEdgeServer(options: EdgeServerOptions): Promise<EdgeS
     if (range) headers['Content-Range'] = range.contentRange;
     headers['Content-Length'] = String(length);
     if (method === 'HEAD') {
+      if (cached === undefined) cache?.countOriginFetch(cacheKey, 0);
       response.writeHead(decision.status, headers);
       response.end();
       return;
     }
+    if (cached !== undefined) {
+      response.writeHead(decision.status, headers);
+      response.end(range ? cached.subarray(range.start, range.end + 1) : cached);
+      return;
+    }
     // The GET goes out before the headers do, so a failing origin can still be answered 502.
     const body = await getObject(key, head.ETag, range);
+    cache?.countOriginFetch(cacheKey, length);
     response.writeHead(decision.status, headers);
     await pipeline(body, exactly(length), response);
   };
@@ -300,7 +343,17 @@ export async function startEdgeServer(options: EdgeServerOptions): Promise<EdgeS
       } else response.destroy();
     });
   });
-  return listenOnLoopback(server, options.port);
+  const listening = await listenOnLoopback(server, options.port);
+  return { ...listening, cacheStats: () => cache?.stats() };
+}
+
+/** The viewer's request headers as CloudFront hands them to the cache key: lower-case names. */
+function viewerHeaders(request: IncomingMessage): Record<string, { value: string }> {
+  const headers: Record<string, { value: string }> = {};
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (value !== undefined) headers[name] = { value: Array.isArray(value) ? value.join(', ') : value };
+  }
+  return headers;
 }
 
 const single = (value: string | string[] | undefined): string | undefined =>

@@ -8,7 +8,10 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import {
+  CACHE_KEY_POLICIES,
+  type CdnBehaviour,
   cacheControlFor,
+  cacheTtlsFor,
   MANIFEST_SUFFIX,
   PLAYER_ALLOWED_HEADERS,
   PLAYER_ALLOWED_METHODS,
@@ -164,32 +167,45 @@ export class Delivery extends Construct {
       keyValueStore: this.signingKeys,
     });
 
-    // No query strings, cookies or headers in the cache key: the token is stripped from the
-    // path before the lookup, so one cached copy serves every viewer.
-    const cacheKey = {
-      queryStringBehavior: cloudfront.CacheQueryStringBehavior.none(),
-      cookieBehavior: cloudfront.CacheCookieBehavior.none(),
-      headerBehavior: cloudfront.CacheHeaderBehavior.none(),
+    // The cache keys and TTLs come from cdn-rules, which the twin's edge cache reads too. The
+    // token is stripped from the path before the lookup, so one cached copy serves every viewer.
+    const cachePolicy = (id: string, behaviour: CdnBehaviour, ttl: Duration, comment: string) => {
+      const key = CACHE_KEY_POLICIES[behaviour];
+      const ttls = cacheTtlsFor(behaviour, ttl.toSeconds());
+      return new cloudfront.CachePolicy(this, id, {
+        comment,
+        queryStringBehavior:
+          key.queryStrings.length > 0
+            ? cloudfront.CacheQueryStringBehavior.allowList(...key.queryStrings)
+            : cloudfront.CacheQueryStringBehavior.none(),
+        cookieBehavior:
+          key.cookies.length > 0
+            ? cloudfront.CacheCookieBehavior.allowList(...key.cookies)
+            : cloudfront.CacheCookieBehavior.none(),
+        headerBehavior:
+          key.headers.length > 0
+            ? cloudfront.CacheHeaderBehavior.allowList(...key.headers)
+            : cloudfront.CacheHeaderBehavior.none(),
+        defaultTtl: Duration.seconds(ttls.defaultSeconds),
+        minTtl: Duration.seconds(ttls.minSeconds),
+        maxTtl: Duration.seconds(ttls.maxSeconds),
+        enableAcceptEncodingGzip: (key.acceptEncodings as readonly string[]).includes('gzip'),
+        enableAcceptEncodingBrotli: (key.acceptEncodings as readonly string[]).includes('br'),
+      });
     };
-    this.manifestCachePolicy = new cloudfront.CachePolicy(this, 'ManifestCachePolicy', {
-      comment: 'HLS manifests: cached briefly, compressed',
-      ...cacheKey,
-      defaultTtl: manifestTtl,
-      minTtl: Duration.seconds(0),
-      maxTtl: manifestTtl,
-      enableAcceptEncodingGzip: true,
-      enableAcceptEncodingBrotli: true,
-    });
-    this.mediaCachePolicy = new cloudfront.CachePolicy(this, 'MediaCachePolicy', {
-      comment: 'Segments, MP4 and thumbnails: immutable under their key, cached long',
-      ...cacheKey,
-      defaultTtl: mediaTtl,
-      minTtl: mediaTtl,
-      maxTtl: mediaTtl,
-      // Video is already compressed; splitting the cache by Accept-Encoding would only cost.
-      enableAcceptEncodingGzip: false,
-      enableAcceptEncodingBrotli: false,
-    });
+    this.manifestCachePolicy = cachePolicy(
+      'ManifestCachePolicy',
+      'manifest',
+      manifestTtl,
+      'HLS manifests: cached briefly, compressed',
+    );
+    // Video is already compressed; splitting the cache by Accept-Encoding would only cost.
+    this.mediaCachePolicy = cachePolicy(
+      'MediaCachePolicy',
+      'media',
+      mediaTtl,
+      'Segments, MP4 and thumbnails: immutable under their key, cached long',
+    );
 
     // Browsers and players get the same freshness as the CDN: manifests briefly, media for long.
     // Not overriding keeps a Cache-Control already set (the token check's no-store on a 403).
