@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { SigningKey } from '../../lambda/core/playback-token';
-import { freePort } from '../../local/ports';
+import { freePort, portInUse } from '../../local/ports';
 
 /** The twin started as the README starts it (`npm start`), in its own process group. */
 export interface TwinProcess {
@@ -25,6 +25,12 @@ export interface TwinProcess {
    * exited (npm itself then ends by the same signal, as it does in a terminal).
    */
   interrupt(): Promise<void>;
+  /**
+   * A crash: SIGKILL to the whole process group (npm, the twin, redis-server, the SQS server), so
+   * nothing gets to clean up. Resolves once its API and edge ports are free again; the data
+   * folder stays, as a machine that lost power keeps its disk.
+   */
+  crash(): Promise<void>;
   /** Stops it and removes its data folder. */
   dispose(): Promise<void>;
 }
@@ -123,6 +129,16 @@ async function startOnPorts(
     await exited;
     clearTimeout(killer);
   };
+  const crash = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) process.kill(-(child.pid as number), 'SIGKILL');
+    await exited;
+    // The kernel closes a killed process's sockets as it tears it down, not when npm's exit is seen.
+    const deadline = Date.now() + 20_000;
+    while ((await portInUse(apiPort)) || (await portInUse(cdnPort))) {
+      if (Date.now() > deadline) throw new Error(`ports ${apiPort} and ${cdnPort} stayed taken after the crash`);
+      await new Promise((resolveWait) => setTimeout(resolveWait, 50));
+    }
+  };
   return {
     apiUrl: `http://127.0.0.1:${apiPort}`,
     cdnUrl: `http://127.0.0.1:${cdnPort}`,
@@ -134,6 +150,7 @@ async function startOnPorts(
     signingKey: () => state().signingKey as SigningKey,
     webhookSecret: () => state().webhookSecret as string,
     interrupt,
+    crash,
     async dispose() {
       await interrupt();
       rmSync(dataDirectory, { recursive: true, force: true });
