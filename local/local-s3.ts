@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream, promises as fs } from 'node:fs';
+import type { ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -8,13 +9,17 @@ import { UPLOAD_PART_CORS } from '../lambda/api/routes';
 // s3rver ships no types.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const S3rver = require('s3rver');
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const S3Error = require('s3rver/lib/models/error');
 
 /**
  * An S3-compatible server on loopback: s3rver, plus the multipart calls it lacks (ListParts,
  * AbortMultipartUpload) and S3's `NoSuchUpload` answer for an upload that was completed or
  * aborted. It keeps s3rver's own on-disk layout: `<bucket>/.../uploads/<uploadId>/<partNumber>`
  * with an `.md5` file beside each part. As in S3, a part whose upload was cut off is not listed,
- * and a part's bytes are replaced only by an upload of it that finishes.
+ * and a part's bytes are replaced only by an upload of it that finishes. A CompleteMultipartUpload
+ * that takes a while is answered as S3 answers it: 200 at once, spaces while the parts are joined,
+ * then the result, or an error in the body of that 200.
  */
 export interface LocalS3 {
   /** The port it listens on: `options.port`, or the one the system chose for port 0. */
@@ -62,6 +67,50 @@ interface KoaContext {
   status: number;
   body: unknown;
   type: string;
+  respond: boolean;
+  readonly res: ServerResponse;
+}
+
+/**
+ * How long a CompleteMultipartUpload runs, by default, before it is committed as a 200 and kept
+ * alive. S3 does this so that joining many GiB does not look like an idle connection to the
+ * client: the SDK clients here give up on a socket idle for 3 s. Quicker failures keep their status.
+ */
+const COMPLETE_KEEP_ALIVE_MS = 1000;
+const XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n';
+
+async function completeKeepingAlive(ctx: KoaContext, next: () => Promise<void>, commitAfterMs: number): Promise<void> {
+  let ticker: NodeJS.Timeout | undefined;
+  const commitNow = () => {
+    ctx.respond = false;
+    ctx.res.writeHead(200, { 'content-type': 'application/xml' });
+    ctx.res.write(XML_DECLARATION);
+    ticker = setInterval(() => ctx.res.write(' '), COMPLETE_KEEP_ALIVE_MS);
+  };
+  // 0 commits before anything is checked, so that tests see every outcome after a commit.
+  let commit: NodeJS.Timeout | undefined;
+  if (commitAfterMs > 0) commit = setTimeout(commitNow, commitAfterMs);
+  else commitNow();
+  let failure: unknown;
+  try {
+    await next();
+  } catch (error) {
+    failure = error;
+  } finally {
+    clearTimeout(commit);
+    clearInterval(ticker);
+  }
+  if (ctx.respond !== false) {
+    if (failure !== undefined) throw failure;
+    return;
+  }
+  // Committed: whatever comes now goes in the body of the 200, as S3 sends it.
+  const body =
+    failure === undefined
+      ? String(ctx.body ?? '')
+      : ((failure as { toXML?: () => string }).toXML?.() ??
+        `<Error><Code>InternalError</Code><Message>We encountered an internal error. Please try again.</Message></Error>`);
+  ctx.res.end(body.replace(XML_DECLARATION, ''));
 }
 
 const xml = (ctx: KoaContext, status: number, body: string) => {
@@ -118,6 +167,28 @@ async function putPart(dir: string, partNumber: number, content: NodeJS.Readable
   }
 }
 
+/**
+ * S3's checks of a CompleteMultipartUpload's part list: ascending part numbers (InvalidPartOrder),
+ * and each one uploaded with the ETag given (InvalidPart). ETags come without their quotes.
+ */
+async function checkCompletedParts(dir: string, parts: readonly { number: number; etag: string }[]): Promise<void> {
+  if (parts.some((part, index) => index > 0 && part.number <= (parts[index - 1] as { number: number }).number)) {
+    throw new S3Error(
+      'InvalidPartOrder',
+      'The list of parts was not in ascending order. Parts must be ordered by part number.',
+    );
+  }
+  for (const part of parts) {
+    const stored = await fs.readFile(join(dir, `${part.number}.md5`), 'utf8').catch(() => undefined);
+    if (stored !== part.etag) {
+      throw new S3Error(
+        'InvalidPart',
+        "One or more of the specified parts could not be found. The part may not have been uploaded, or the specified entity tag may not have matched the part's entity tag.",
+      );
+    }
+  }
+}
+
 /** The parts that finished uploading: those with their `.md5` beside them. */
 async function listParts(dir: string): Promise<string[]> {
   const names = new Set(await fs.readdir(dir));
@@ -149,6 +220,8 @@ export async function startLocalS3(options: {
   buckets: readonly string[];
   /** Buckets that browsers PUT upload parts to, with the origins allowed to (CORS). */
   uploadBuckets?: { readonly names: readonly string[]; readonly allowedOrigins: readonly string[] };
+  /** After how long a CompleteMultipartUpload is committed as a 200 and kept alive with spaces; 0 commits at once. @default 1000 */
+  completeCommitAfterMs?: number;
 }): Promise<LocalS3> {
   const uploads = options.uploadBuckets;
   const server = new S3rver({
@@ -190,10 +263,22 @@ export async function startLocalS3(options: {
         `<ListPartsResult><Bucket>${bucket}</Bucket><Key>${keyParts.join('/')}</Key><UploadId>${uploadId}</UploadId><IsTruncated>false</IsTruncated>${parts.join('')}</ListPartsResult>`,
       );
     }
+    if (ctx.method === 'POST')
+      return completeKeepingAlive(ctx, next, options.completeCommitAfterMs ?? COMPLETE_KEEP_ALIVE_MS);
     return next();
   };
   // Ahead of s3rver's own routes.
   server.middleware.unshift(multipart);
+  // s3rver joins whatever parts it is given; S3 first checks each against the part it stored.
+  const joinParts = server.store.putObjectMultipart.bind(server.store);
+  server.store.putObjectMultipart = async (
+    bucket: string,
+    uploadId: string,
+    parts: readonly { number: number; etag: string }[],
+  ) => {
+    await checkCompletedParts(uploadDir(bucket, uploadId), parts);
+    return joinParts(bucket, uploadId, parts);
+  };
   // UploadPart itself stays s3rver's (signature, CORS, ETag); only the storing is replaced.
   server.store.putPart = (bucket: string, uploadId: string, partNumber: string, content: NodeJS.ReadableStream) =>
     putPart(uploadDir(bucket, uploadId), Number(partNumber), content);

@@ -195,3 +195,122 @@ it('refuses a part number outside 1 to 10000 and stores nothing for it', async (
   }
   expect(await listParts(key, uploadId)).toEqual([]);
 });
+
+describe('a CompleteMultipartUpload that takes a while', () => {
+  // Committed at once here, so that even a small upload is answered the way S3 answers one
+  // that takes minutes to join.
+  let slowDirectory: string;
+  let slowServer: LocalS3;
+  let slowS3: S3Client;
+
+  beforeAll(async () => {
+    slowDirectory = mkdtempSync(join(tmpdir(), 'vod-local-s3-slow-'));
+    slowServer = await startLocalS3({ port: 0, directory: slowDirectory, buckets: [BUCKET], completeCommitAfterMs: 0 });
+    slowS3 = new S3Client({
+      region: 'eu-west-1',
+      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+      endpoint: slowServer.endpoint,
+      forcePathStyle: true,
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+    });
+  });
+
+  afterAll(async () => {
+    slowS3?.destroy();
+    await slowServer?.close();
+    rmSync(slowDirectory, { recursive: true, force: true });
+  });
+
+  async function startUpload(key: string, parts: readonly Buffer[]) {
+    const { UploadId } = await slowS3.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: key }));
+    const uploaded = [];
+    for (const [index, body] of parts.entries()) {
+      const { ETag } = await slowS3.send(
+        new UploadPartCommand({ Bucket: BUCKET, Key: key, UploadId, PartNumber: index + 1, Body: body }),
+      );
+      uploaded.push({ PartNumber: index + 1, ETag: ETag as string });
+    }
+    return { uploadId: UploadId as string, uploaded };
+  }
+
+  /** POSTs CompleteMultipartUpload through a presigned URL and gives back the raw answer. */
+  async function completeRaw(key: string, uploadId: string, parts: readonly { PartNumber: number; ETag: string }[]) {
+    const url = await getSignedUrl(
+      slowS3,
+      new CompleteMultipartUploadCommand({ Bucket: BUCKET, Key: key, UploadId: uploadId }),
+      { expiresIn: 300 },
+    );
+    const body = `<CompleteMultipartUpload>${parts.map((part) => `<Part><PartNumber>${part.PartNumber}</PartNumber><ETag>${part.ETag}</ETag></Part>`).join('')}</CompleteMultipartUpload>`;
+    const response = await fetch(url, { method: 'POST', body });
+    return { status: response.status, text: await response.text() };
+  }
+
+  it('is answered 200 at once, and the result follows the spaces that keep the connection alive', async () => {
+    // Prepare
+    const key = 'uploads/slow.mp4';
+    const parts = [randomBytes(5 * MiB), randomBytes(1024)];
+    const { uploadId, uploaded } = await startUpload(key, parts);
+
+    // Act
+    const answer = await completeRaw(key, uploadId, uploaded);
+
+    // Assess
+    expect(answer.status).toBe(200);
+    expect(answer.text).toMatch(/^<\?xml version="1\.0" encoding="UTF-8"\?>\n *<CompleteMultipartUploadResult>/);
+    const stored = await slowS3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
+    const bytes = Buffer.from(
+      await (stored.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray(),
+    );
+    // Compared whole, not element by element: toEqual on megabytes takes most of a minute.
+    expect(bytes.equals(Buffer.concat(parts))).toBe(true);
+  });
+
+  it('reads back through the SDK as the same result', async () => {
+    // Prepare
+    const key = 'uploads/slow-sdk.mp4';
+    const { uploadId, uploaded } = await startUpload(key, [randomBytes(5 * MiB), randomBytes(10)]);
+
+    // Act
+    const result = await slowS3.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: BUCKET,
+        Key: key,
+        UploadId: uploadId,
+        MultipartUpload: { Parts: uploaded },
+      }),
+    );
+
+    // Assess
+    expect(result.Key).toBe(key);
+    expect(result.ETag).toMatch(/^"[0-9a-f]+(-2)?"$/);
+  });
+
+  it('puts a failure in the body of the 200, which the SDK still raises as the S3 error it is', async () => {
+    // Prepare
+    const key = 'uploads/slow-bad.mp4';
+    const { uploadId, uploaded } = await startUpload(key, [randomBytes(5 * MiB), randomBytes(10)]);
+    const wrong = uploaded.map((part) => ({ ...part, ETag: '"00000000000000000000000000000000"' }));
+
+    // Act
+    const raw = await completeRaw(key, uploadId, wrong);
+    const viaSdk = await slowS3
+      .send(
+        new CompleteMultipartUploadCommand({
+          Bucket: BUCKET,
+          Key: key,
+          UploadId: uploadId,
+          MultipartUpload: { Parts: wrong },
+        }),
+      )
+      .then(
+        () => undefined,
+        (error: Error) => error.name,
+      );
+
+    // Assess
+    expect(raw.status).toBe(200);
+    expect(raw.text).toMatch(/<Error><Code>InvalidPart<\/Code>/);
+    expect(viaSdk).toBe('InvalidPart');
+  });
+});

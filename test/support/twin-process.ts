@@ -12,6 +12,8 @@ export interface TwinProcess {
   readonly apiPort: number;
   readonly cdnPort: number;
   readonly dataDirectory: string;
+  /** The process group of `npm start` and everything it started (its id is npm's pid). */
+  readonly processGroup: number;
   /** Seconds from spawning `npm start` to the ready line. */
   readonly secondsToReady: number;
   /** Everything it printed so far. */
@@ -145,6 +147,7 @@ async function startOnPorts(
     apiPort,
     cdnPort,
     dataDirectory,
+    processGroup: child.pid as number,
     secondsToReady,
     output,
     signingKey: () => state().signingKey as SigningKey,
