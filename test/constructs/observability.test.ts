@@ -239,6 +239,50 @@ describe('Observability', () => {
     });
   });
 
+  describe('tracing', () => {
+    const ourFunctions = () =>
+      app
+        .ofType('AWS::Lambda::Function')
+        .filter(([, fn]) => fn.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME !== undefined);
+
+    it('traces every handler function with X-Ray, and only those are ours', () => {
+      // Prepare
+      const expected = functionNames().length;
+
+      // Act
+      const functions = ourFunctions();
+
+      // Assess
+      expect(functions).toHaveLength(expected);
+      for (const [, fn] of functions) expect(fn.Properties.TracingConfig).toEqual({ Mode: 'Active' });
+    });
+
+    it('lets every handler write its segments and nothing more of X-Ray', () => {
+      for (const [, fn] of ourFunctions()) {
+        // Prepare
+        const roleId = (fn.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+
+        // Act
+        const xrayActions = app
+          .ofType('AWS::IAM::Policy')
+          .filter(([, policy]) => (policy.Properties.Roles as { Ref?: string }[]).some((role) => role.Ref === roleId))
+          .flatMap(([, policy]) => policy.Properties.PolicyDocument.Statement as { Action: string | string[] }[])
+          .flatMap((statement) => [statement.Action].flat())
+          .filter((action) => action.startsWith('xray:'))
+          .sort();
+
+        // Assess
+        expect(xrayActions).toEqual(['xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
+      }
+    });
+
+    it('traces the API stage, so a trace starts at the gateway and continues into the handler', () => {
+      const stage = app.resourceOf(app.platform.api.api.deploymentStage);
+
+      expect(stage.Properties.TracingEnabled).toBe(true);
+    });
+  });
+
   describe('props', () => {
     function props(stack: Stack, overrides: Partial<ObservabilityProps> = {}): ObservabilityProps {
       const api = new apigw.RestApi(stack, 'Api');
