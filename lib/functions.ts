@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 
 /** The repository root: handlers are bundled from it with its lock file. */
 export const PROJECT_ROOT = join(__dirname, '..');
@@ -11,9 +11,35 @@ export const handlerEntry = (folder: string, file: string): string =>
   join(PROJECT_ROOT, 'lambda', folder, `${file}.ts`);
 
 /**
+ * An ES module bundle has neither `require` (some CommonJS dependencies call it for Node's own
+ * modules) nor `__dirname` (the media probe finds its WebAssembly file beside the bundle by it).
+ */
+export const ESM_BANNER =
+  "import{createRequire as __vodRequire}from'node:module';import{fileURLToPath as __vodPath}from'node:url';import{dirname as __vodDir}from'node:path';const require=__vodRequire(import.meta.url),__filename=__vodPath(import.meta.url),__dirname=__vodDir(__filename);";
+
+/**
+ * How every handler is bundled: one minified ES module with the AWS SDK v3 inside, at the
+ * versions the lock file pins rather than the runtime's. An ES module bundle of the packages'
+ * `module` builds lets esbuild drop what a handler never uses, and loads faster than CommonJS
+ * (`npm run bench:cold-start`). The source map ships beside the bundle to decode stack traces
+ * with; no function sets `--enable-source-maps`, with which Node would parse it at every cold start.
+ */
+export const HANDLER_BUNDLING = {
+  format: nodejs.OutputFormat.ESM,
+  mainFields: ['module', 'main'],
+  banner: ESM_BANNER,
+  minify: true,
+  sourceMap: true,
+  sourcesContent: false,
+  externalModules: [],
+} satisfies nodejs.BundlingOptions;
+
+/** The file Lambda loads: `index.mjs` for an ES module bundle. */
+export const HANDLER_FILE = 'index.mjs';
+
+/**
  * What every handler function of the platform shares: the newest Node.js runtime on Graviton
- * (cheaper per GB-second), active tracing, and one minified bundle with the AWS SDK v3 inside, at
- * the versions the lock file pins rather than the runtime's.
+ * (cheaper per GB-second), active tracing, and the bundling above.
  */
 export const HANDLER_DEFAULTS = {
   handler: 'handler',
@@ -22,7 +48,7 @@ export const HANDLER_DEFAULTS = {
   tracing: lambda.Tracing.ACTIVE,
   projectRoot: PROJECT_ROOT,
   depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
-  bundling: { minify: true, sourceMap: true, sourcesContent: false, externalModules: [] },
+  bundling: HANDLER_BUNDLING,
 } satisfies Partial<nodejs.NodejsFunctionProps>;
 
 /**

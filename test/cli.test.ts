@@ -2,8 +2,14 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { API_ROUTES } from '../lambda/api/routes';
 import { MEDIA_INFO_WASM } from '../lib/constructs/transcoding-pipeline';
+import { HANDLER_FILE } from '../lib/functions';
+
+/** Loads a bundle as Lambda loads an `.mjs` handler file (an ES module import), calls its handler with `event`. */
+const invokeScript = (bundle: string, event: string) =>
+  `import(${JSON.stringify(pathToFileURL(bundle).href)}).then((m) => m.handler(${event})).then((r) => { console.log(JSON.stringify(r ?? null)); process.exit(0); })`;
 
 describe('cdk synth from the command line', () => {
   // Prepare: an environment with every AWS credential source removed.
@@ -28,6 +34,25 @@ describe('cdk synth from the command line', () => {
     // Assess
     expect(existsSync(join(outdir, 'VodEdge.template.json'))).toBe(true);
     expect(existsSync(join(outdir, 'VodPlatform.template.json'))).toBe(true);
+  });
+
+  it('bundles every function as one ES module, index.mjs, without a CommonJS twin', () => {
+    // Prepare
+    const template = JSON.parse(readFileSync(join(outdir, 'VodPlatform.template.json'), 'utf8'));
+    const functions = Object.values<any>(template.Resources).filter(
+      (r) => r.Type === 'AWS::Lambda::Function' && r.Properties.TracingConfig?.Mode === 'Active',
+    );
+
+    // Assess: ES modules load faster (bench/cold-start.ts), and Lambda picks the format by the extension.
+    expect(functions.length).toBeGreaterThanOrEqual(API_ROUTES.length + 2);
+    for (const fn of functions) {
+      const asset = join(outdir, fn.Metadata['aws:asset:path']);
+      expect({ asset, mjs: existsSync(join(asset, HANDLER_FILE)), js: existsSync(join(asset, 'index.js')) }).toEqual({
+        asset,
+        mjs: true,
+        js: false,
+      });
+    }
   });
 
   it('bundles every API handler into a file that loads on its own and answers bad input with a 400', () => {
@@ -58,7 +83,11 @@ describe('cdk synth from the command line', () => {
     for (const route of API_ROUTES) {
       const name = route.operationId[0]?.toUpperCase() + route.operationId.slice(1);
       const [, resource] = functions.find(([logicalId]) => logicalId.startsWith(`Api${name}`)) ?? [];
-      const bundle = join(outdir, `asset.${String(resource?.Properties.Code.S3Key).replace(/\.zip$/, '')}`, 'index.js');
+      const bundle = join(
+        outdir,
+        `asset.${String(resource?.Properties.Code.S3Key).replace(/\.zip$/, '')}`,
+        HANDLER_FILE,
+      );
       // A body and an id that every route refuses before touching AWS.
       const event = JSON.stringify({
         httpMethod: route.method,
@@ -70,14 +99,11 @@ describe('cdk synth from the command line', () => {
       });
 
       // Act: load the bundle in a fresh Node.js process, as Lambda does.
-      const output = execFileSync(
-        process.execPath,
-        [
-          '-e',
-          `require(${JSON.stringify(bundle)}).handler(${event}).then((r) => { console.log(JSON.stringify(r)); process.exit(0); })`,
-        ],
-        { env: handlerEnv, stdio: ['ignore', 'pipe', 'ignore'], timeout: 30_000 },
-      );
+      const output = execFileSync(process.execPath, ['-e', invokeScript(bundle, event)], {
+        env: handlerEnv,
+        stdio: ['ignore', 'pipe', 'ignore'],
+        timeout: 30_000,
+      });
 
       // Assess
       const response = JSON.parse(output.toString().trim().split('\n').pop() ?? '{}');
@@ -95,7 +121,7 @@ describe('cdk synth from the command line', () => {
     const functions = Object.entries<any>(template.Resources).filter(([, r]) => r.Type === 'AWS::Lambda::Function');
     const bundleOf = (prefix: string) => {
       const [, resource] = functions.find(([logicalId]) => logicalId.startsWith(prefix)) ?? [];
-      return join(outdir, `asset.${String(resource?.Properties.Code.S3Key).replace(/\.zip$/, '')}`, 'index.js');
+      return join(outdir, `asset.${String(resource?.Properties.Code.S3Key).replace(/\.zip$/, '')}`, HANDLER_FILE);
     };
     const handlerEnv = {
       PATH: process.env.PATH,
@@ -111,14 +137,11 @@ describe('cdk synth from the command line', () => {
       POWERTOOLS_METRICS_DISABLED: 'true',
     };
     const invoke = (bundle: string, event: unknown) =>
-      execFileSync(
-        process.execPath,
-        [
-          '-e',
-          `require(${JSON.stringify(bundle)}).handler(${JSON.stringify(event)}).then((r) => { console.log(JSON.stringify(r ?? null)); process.exit(0); })`,
-        ],
-        { env: handlerEnv, stdio: ['ignore', 'pipe', 'ignore'], timeout: 30_000 },
-      )
+      execFileSync(process.execPath, ['-e', invokeScript(bundle, JSON.stringify(event))], {
+        env: handlerEnv,
+        stdio: ['ignore', 'pipe', 'ignore'],
+        timeout: 30_000,
+      })
         .toString()
         .trim()
         .split('\n')

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ApiPolicy } from '../core/ports';
 import { API_ENV } from './routes';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { VIDEO_ID_PATTERN } from './playback-token';
 
 /**

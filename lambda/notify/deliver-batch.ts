@@ -1,5 +1,5 @@
 import type { SQSBatchResponse, SQSRecord } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { VideoSchema } from '../core/schemas';
 import { WEBHOOK_EVENT_TYPES, type WebhookEvent } from '../core/webhook-event';
 import type { DeliveryResult } from './deliver';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { WEBHOOK_ENV, WEBHOOK_SECRET } from './environment';
 import { WEBHOOK_DELIVERY, WEBHOOK_RETRY } from './retry-schedule';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { PIPELINE_ENV } from './environment';
 
 /** The transcoding handlers' settings, read once from the environment: a bad deploy fails at init. */

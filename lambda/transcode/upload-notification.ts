@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * S3's event notification, as SQS carries it in a message body. Only what the pipeline reads is

@@ -199,7 +199,6 @@ export class TranscodingPipeline extends Construct {
     const telemetry = {
       POWERTOOLS_SERVICE_NAME: PIPELINE_TELEMETRY.serviceName,
       POWERTOOLS_METRICS_NAMESPACE: PIPELINE_TELEMETRY.metricsNamespace,
-      NODE_OPTIONS: '--enable-source-maps',
     };
 
     // Submit: S3 notification → one job.

@@ -338,7 +338,6 @@ export class UploadApi extends Construct {
       ),
       POWERTOOLS_SERVICE_NAME: API_TELEMETRY.serviceName,
       POWERTOOLS_METRICS_NAMESPACE: API_TELEMETRY.metricsNamespace,
-      NODE_OPTIONS: '--enable-source-maps',
     };
 
     const functions: Record<string, nodejs.NodejsFunction> = {};

@@ -130,7 +130,6 @@ export class Webhooks extends Construct {
         [WEBHOOK_ENV.queueUrl]: this.queue.queueUrl,
         POWERTOOLS_SERVICE_NAME: WEBHOOK_TELEMETRY.serviceName,
         POWERTOOLS_METRICS_NAMESPACE: WEBHOOK_TELEMETRY.metricsNamespace,
-        NODE_OPTIONS: '--enable-source-maps',
       },
     });
     this.secret.grantRead(role);

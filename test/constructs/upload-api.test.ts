@@ -328,10 +328,11 @@ describe('UploadApi', () => {
       // Without a webhook receiver configured (the default), no handler is told of a webhook queue.
       const expected = Object.values(API_ENV).filter((name) => name !== API_ENV.webhookQueueUrl);
       expect(Object.keys(variables).sort()).toEqual(
-        [...expected, 'POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_METRICS_NAMESPACE', 'NODE_OPTIONS'].sort(),
+        [...expected, 'POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_METRICS_NAMESPACE'].sort(),
       );
+      // No --enable-source-maps: Node would read and parse each bundle's map at every cold start.
+      expect(variables.NODE_OPTIONS).toBeUndefined();
       expect(variables).toMatchObject({
-        NODE_OPTIONS: '--enable-source-maps',
         CACHE_TLS: 'true',
         CACHE_TTL_SECONDS: '300',
         MAX_UPLOAD_BYTES: '53687091200',
