@@ -212,17 +212,19 @@ async function listParts(dir: string): Promise<string[]> {
   );
 }
 
-export async function startLocalS3(options: {
+export interface LocalS3Options {
   /** 0 lets the system choose a free one, which cannot be taken by someone else meanwhile. */
-  port: number;
+  readonly port: number;
   /** Where objects are kept; they stay across restarts. */
-  directory: string;
-  buckets: readonly string[];
+  readonly directory: string;
+  readonly buckets: readonly string[];
   /** Buckets that browsers PUT upload parts to, with the origins allowed to (CORS). */
-  uploadBuckets?: { readonly names: readonly string[]; readonly allowedOrigins: readonly string[] };
+  readonly uploadBuckets?: { readonly names: readonly string[]; readonly allowedOrigins: readonly string[] };
   /** After how long a CompleteMultipartUpload is committed as a 200 and kept alive with spaces; 0 commits at once. @default 1000 */
-  completeCommitAfterMs?: number;
-}): Promise<LocalS3> {
+  readonly completeCommitAfterMs?: number;
+}
+
+export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
   const uploads = options.uploadBuckets;
   const server = new S3rver({
     port: options.port,

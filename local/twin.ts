@@ -30,10 +30,10 @@ import { startEdgeServer } from './edge-server';
 import { FfmpegTranscoder, type MediaConvertJobStateEvent } from './ffmpeg-transcoder';
 import { localHandlerEnvironment } from './handler-environment';
 import { createLocalIdentity, type IdentityKey, newIdentityKey } from './identity-issuer';
-import { startLocalS3 } from './local-s3';
 import { listenOnLoopback, portInUse } from './ports';
 import { RedisServer } from './redis-server';
 import { s3Notification } from './s3-notifications';
+import { startLocalS3Process } from './s3-server-process';
 import { SqsEventSource } from './sqs-event-source';
 import { createQueueWithDeadLetter, startLocalSqs } from './sqs-server';
 import { TokenBucketLimiter } from './token-bucket';
@@ -139,23 +139,24 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
     const allowedOrigins = config.allowedOrigins.includes('*') ? ['*'] : [...config.allowedOrigins, apiUrl];
     const region = config.region;
 
-    // The local servers.
-    // Each listens on a port the system picks at the bind, so no other program can take it
-    // meanwhile (redis-server cannot, and retries instead).
-    const dynamoServer = dynalite({ path: join(dataDirectory, 'dynamodb'), createTableMs: 0, deleteTableMs: 0 });
-    const dynamo = await listenOnLoopback(dynamoServer, 0);
-    closers.push(() => dynamo.close());
-    const s3Server = await startLocalS3({
+    // The local servers. Each listens on a port the system picks at the bind, so no other
+    // program can take it meanwhile (redis-server cannot, and retries instead). S3 and SQS run in
+    // processes of their own, started first since they take longest.
+    const s3Starting = startLocalS3Process({
       port: 0,
       directory: join(dataDirectory, 's3'),
       buckets: [UPLOAD_BUCKET, MEDIA_BUCKET],
       uploadBuckets: { names: [UPLOAD_BUCKET], allowedOrigins },
     });
-    closers.push(() => s3Server.close());
+    closers.push(async () => (await s3Starting).close());
+    const sqsStarting = startLocalSqs(0);
+    closers.push(async () => (await sqsStarting).close());
+    const dynamoServer = dynalite({ path: join(dataDirectory, 'dynamodb'), createTableMs: 0, deleteTableMs: 0 });
+    const dynamo = await listenOnLoopback(dynamoServer, 0);
+    closers.push(() => dynamo.close());
     const redis = await RedisServer.startOnFreePort();
     closers.push(() => redis.stop());
-    const sqsServer = await startLocalSqs(0);
-    closers.push(() => sqsServer.close());
+    const [s3Server, sqsServer] = await Promise.all([s3Starting, sqsStarting]);
 
     const endpoints = {
       dynamodb: dynamo.url,
