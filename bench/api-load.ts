@@ -11,7 +11,7 @@ import { cpus } from 'node:os';
 import autocannon from 'autocannon';
 import Redis from 'ioredis';
 import { api, signIn, startTwinProcess, type TwinProcess } from '../test/support/twin-process';
-import { writeResultsSection } from './results';
+import { median, writeResultsSection } from './results';
 
 /** Distinct videos: each cold run asks for every one of them exactly once. */
 const VIDEOS = 3_000;
@@ -34,14 +34,6 @@ interface RunFigures {
   /** Socket errors and timeouts, and every answer other than 200. */
   readonly errors: number;
 }
-
-const median = (values: readonly number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1
-    ? (sorted[middle] as number)
-    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
-};
 
 /** Sends `amount` GETs, `CONNECTIONS` at a time, to the paths `pathOf(i)` gives. */
 async function load(twin: TwinProcess, token: string, amount: number, pathOf: (i: number) => string) {

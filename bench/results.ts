@@ -16,3 +16,12 @@ export function writeResultsSection(heading: string, lines: readonly string[]): 
   else sections[index] = section;
   writeFileSync(RESULTS_FILE, `${head}${sections.join('')}`.trimEnd().concat('\n'));
 }
+
+/** The middle value, or the mean of the two middle ones. */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+}

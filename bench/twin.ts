@@ -15,19 +15,12 @@ import {
   uploadVideo,
   waitUntilFinished,
 } from '../test/support/twin-process';
-import { writeResultsSection } from './results';
+import { median, writeResultsSection } from './results';
 
 const STARTS = 5;
 const PIPELINE_RUNS = 3;
 const CLIP = { width: 1920, height: 1080, seconds: 20 } as const;
 
-const median = (values: readonly number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1
-    ? (sorted[middle] as number)
-    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
-};
 const seconds = (value: number) => value.toFixed(2);
 
 /** Polls until the master playlist and the first segment of the top rung answer 200 through the edge. */

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { gunzipSync } from 'node:zlib';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import Redis from 'ioredis';
@@ -8,6 +7,7 @@ import { cacheKeyOf } from '../../lambda/edge/cdn-rules';
 import { type EdgeServer, type EdgeServerOptions, startEdgeServer } from '../../local/edge-server';
 import { TokenBucketLimiter } from '../../local/token-bucket';
 import { type LocalServers, startLocalServers } from '../support/local-servers';
+import { rawRequest as call } from '../support/raw-http';
 
 const KEY: SigningKey = { keyId: 'cache1', secret: 'edge-cache-secret-edge-cache-secret-0123456' };
 const VIDEO = 'vid_cache1';
@@ -38,34 +38,6 @@ const OBJECTS: Record<string, { body: Buffer; type: string }> = {
     [1, 2, 3, 4].map((n) => [`thumbs/thumb_${n}.jpg`, { body: randomBytes(10_000), type: 'image/jpeg' }]),
   ),
 };
-
-interface Answer {
-  readonly status: number;
-  readonly headers: IncomingHttpHeaders;
-  readonly body: Buffer;
-}
-
-function call(
-  edge: EdgeServer,
-  target: string,
-  options: { method?: string; headers?: Record<string, string> } = {},
-): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const outgoing = httpRequest(
-      { host: '127.0.0.1', port: edge.port, path: target, method: options.method ?? 'GET', headers: options.headers },
-      (incoming) => {
-        const chunks: Buffer[] = [];
-        incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
-        incoming.on('end', () =>
-          resolve({ status: incoming.statusCode ?? 0, headers: incoming.headers, body: Buffer.concat(chunks) }),
-        );
-        incoming.on('error', reject);
-      },
-    );
-    outgoing.on('error', reject);
-    outgoing.end();
-  });
-}
 
 let servers: LocalServers;
 let redis: Redis;

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { request as httpRequest } from 'node:http';
 import { gunzipSync } from 'node:zlib';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import Redis from 'ioredis';
@@ -9,6 +9,7 @@ import { PLAYER_CORS_MAX_AGE_SECONDS } from '../../lambda/edge/cdn-rules';
 import { type EdgeServer, type EdgeServerOptions, startEdgeServer } from '../../local/edge-server';
 import { TokenBucketLimiter } from '../../local/token-bucket';
 import { freePort, type LocalServers, startLocalServers } from '../support/local-servers';
+import { rawRequest as call, type RawAnswer } from '../support/raw-http';
 
 const KEY: SigningKey = { keyId: 'edge1', secret: 'edge-test-secret-edge-test-secret-0123456789' };
 const VIDEO = 'vid_edge1';
@@ -36,35 +37,6 @@ const OBJECTS = {
   'mp4/empty.mp4': { body: Buffer.alloc(0), type: 'video/mp4' },
 } as const;
 const MP4 = OBJECTS['mp4/720p.mp4'].body;
-
-interface Answer {
-  readonly status: number;
-  readonly headers: IncomingHttpHeaders;
-  readonly body: Buffer;
-}
-
-/** A raw HTTP request: no URL normalisation, no automatic decompression, as a player's stack may do neither. */
-function call(
-  edge: EdgeServer,
-  target: string,
-  options: { method?: string; headers?: Record<string, string> } = {},
-): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const outgoing = httpRequest(
-      { host: '127.0.0.1', port: edge.port, path: target, method: options.method ?? 'GET', headers: options.headers },
-      (incoming) => {
-        const chunks: Buffer[] = [];
-        incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
-        incoming.on('end', () =>
-          resolve({ status: incoming.statusCode ?? 0, headers: incoming.headers, body: Buffer.concat(chunks) }),
-        );
-        incoming.on('error', reject);
-      },
-    );
-    outgoing.on('error', reject);
-    outgoing.end();
-  });
-}
 
 let servers: LocalServers;
 let redis: Redis;
@@ -416,7 +388,7 @@ describe('the edge rate limit', () => {
   it('answers a burst beyond the rule with 429, Retry-After, rate limit headers and the JSON error', async () => {
     const limited = await newEdge({ rateRule: { name: `edge-burst-${Date.now()}`, limit: 10, windowSeconds: 60 } });
 
-    const answers: Answer[] = [];
+    const answers: RawAnswer[] = [];
     for (let i = 0; i < 12; i++) answers.push(await call(limited, path('thumbs/poster.jpg'), { method: 'HEAD' }));
     const denied = await call(limited, path('thumbs/poster.jpg'));
 
