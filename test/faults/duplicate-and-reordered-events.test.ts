@@ -12,6 +12,7 @@ import { makeClip } from '../support/clips';
 import type { LocalQueue } from '../support/local-servers';
 import { type MediaConvertEndpoint, startMediaConvertEndpoint } from '../support/mediaconvert-endpoint';
 import { takeAll } from '../support/queues';
+import { sqsRecord } from '../support/sqs-records';
 import { catalogOf, createVideo } from '../support/videos';
 
 /**
@@ -176,23 +177,9 @@ async function completedUpload(): Promise<Video> {
   return { id, uploadId: created.upload.uploadId, key: `uploads/${id}/source` };
 }
 
-function sqsRecord(video: Video, messageId: string, receiveCount: number): SQSRecord {
-  return {
-    messageId,
-    receiptHandle: `${messageId}-receipt-${receiveCount}`,
-    body: s3Notification({ bucket: api.servers.uploadBucket, key: video.key, size: clip.length }),
-    attributes: {
-      ApproximateReceiveCount: String(receiveCount),
-      SentTimestamp: String(Date.now()),
-      SenderId: 'AIDAEXAMPLE',
-      ApproximateFirstReceiveTimestamp: String(Date.now()),
-    },
-    messageAttributes: {},
-    md5OfBody: '',
-    eventSource: 'aws:sqs',
-    eventSourceARN: 'arn:aws:sqs:eu-west-1:000000000000:upload-events',
-    awsRegion: 'eu-west-1',
-  };
+function notificationRecord(video: Video, messageId: string, receiveCount: number): SQSRecord {
+  const body = s3Notification({ bucket: api.servers.uploadBucket, key: video.key, size: clip.length });
+  return sqsRecord({ messageId, body, queue: 'upload-events', receiveCount });
 }
 
 /**
@@ -203,7 +190,7 @@ async function deliverNotification(video: Video, step: Notify): Promise<void> {
   let ids = step.messageIds.map((n) => `${video.id}-message-${n}`);
   for (let receive = step.receiveCount; ids.length > 0; receive++) {
     if (receive > step.receiveCount + MAX_RECEIVES) throw new Error(`the notification still fails: ${ids.join(', ')}`);
-    const event: SQSEvent = { Records: ids.map((id) => sqsRecord(video, id, receive)) };
+    const event: SQSEvent = { Records: ids.map((id) => notificationRecord(video, id, receive)) };
     const handlers = step.bothContainers ? containers : [containers[receive % 2] as SubmitHandler];
     const responses = await Promise.all(handlers.map((handler) => handler(event)));
     const failed = new Set(responses.flatMap((response) => response.batchItemFailures.map((f) => f.itemIdentifier)));

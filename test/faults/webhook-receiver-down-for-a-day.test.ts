@@ -16,6 +16,7 @@ import {
 } from '../../lambda/notify/retry-schedule';
 import { SIGNATURE_HEADER, signatureHeader } from '../../lambda/notify/signature';
 import { sampleEvents } from '../notify/support';
+import { sqsRecord } from '../support/sqs-records';
 
 /**
  * A webhook receiver that is down for a whole day. SQS time cannot be driven, so the webhook
@@ -127,22 +128,15 @@ class VirtualQueue {
   }
 
   private toRecord(message: QueuedMessage): SQSRecord {
-    return {
+    return sqsRecord({
       messageId: message.messageId,
       receiptHandle: message.receiptHandle ?? '',
       body: message.body,
-      attributes: {
-        ApproximateReceiveCount: String(message.receiveCount),
-        SentTimestamp: String(message.sentAt),
-        SenderId: 'AROAEXAMPLE',
-        ApproximateFirstReceiveTimestamp: String(message.firstReceivedAt),
-      },
-      messageAttributes: {},
-      md5OfBody: '',
-      eventSource: 'aws:sqs',
-      eventSourceARN: 'arn:aws:sqs:eu-west-1:000000000000:webhooks',
-      awsRegion: 'eu-west-1',
-    };
+      queue: 'webhooks',
+      receiveCount: message.receiveCount,
+      sentAt: message.sentAt,
+      firstReceivedAt: message.firstReceivedAt,
+    });
   }
 }
 

@@ -1,27 +1,13 @@
 import type { SQSRecord } from 'aws-lambda';
 import type { DeliveryResult } from '../../lambda/notify/deliver';
 import { type BatchDeps, type BatchReport, deliverBatch } from '../../lambda/notify/deliver-batch';
+import { sqsRecord } from '../support/sqs-records';
 import { sampleEvents } from './support';
 
 let sequence = 0;
 function record(body: string, attempt = 1): SQSRecord {
   sequence += 1;
-  return {
-    messageId: `message-${sequence}`,
-    receiptHandle: `receipt-${sequence}`,
-    body,
-    attributes: {
-      ApproximateReceiveCount: String(attempt),
-      SentTimestamp: '0',
-      SenderId: 'sender',
-      ApproximateFirstReceiveTimestamp: '0',
-    },
-    messageAttributes: {},
-    md5OfBody: '',
-    eventSource: 'aws:sqs',
-    eventSourceARN: 'arn:aws:sqs:eu-west-1:000000000000:webhooks',
-    awsRegion: 'eu-west-1',
-  };
+  return sqsRecord({ messageId: `message-${sequence}`, body, queue: 'webhooks', receiveCount: attempt, sentAt: 0 });
 }
 
 const eventBody = (index = 0) => JSON.stringify(sampleEvents(index + 1)[index]);

@@ -14,6 +14,7 @@ import {
   type MediaConvertEndpoint,
   startMediaConvertEndpoint,
 } from '../support/mediaconvert-endpoint';
+import { sqsRecord } from '../support/sqs-records';
 import { catalogOf, createVideo, markReady } from '../support/videos';
 import { messagesIn, s3Notification, send, sleep } from './support';
 
@@ -137,26 +138,7 @@ const size = (output: any) => `${output.videoDescription.width}x${output.videoDe
 
 /** The SQS event Lambda builds for one message. */
 function sqsEvent(body: string, messageId = 'message-1'): SQSEvent {
-  return {
-    Records: [
-      {
-        messageId,
-        receiptHandle: `receipt-of-${messageId}`,
-        body,
-        attributes: {
-          ApproximateReceiveCount: '1',
-          SentTimestamp: String(Date.now()),
-          SenderId: 'AIDAEXAMPLE',
-          ApproximateFirstReceiveTimestamp: String(Date.now()),
-        },
-        messageAttributes: {},
-        md5OfBody: '',
-        eventSource: 'aws:sqs',
-        eventSourceARN: 'arn:aws:sqs:eu-west-1:000000000000:upload-events',
-        awsRegion: 'eu-west-1',
-      },
-    ],
-  };
+  return { Records: [sqsRecord({ messageId, body, queue: 'upload-events' })] };
 }
 
 /** Writes a claim on the record as another submitter would have, straight into the table. */
