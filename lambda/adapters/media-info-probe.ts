@@ -3,12 +3,6 @@ import { join } from 'node:path';
 import type { MediaInfo } from 'mediainfo.js';
 import type { ObjectStore, SourceInfo, SourceProbe } from '../core/ports';
 
-// The CommonJS build, on purpose: bundled for Lambda, the ES module build's `import.meta.url`
-// would be lost, and with it where the WebAssembly file is.
-import mediaInfoModule = require('mediainfo.js');
-
-const mediaInfoFactory = mediaInfoModule.default;
-
 /**
  * Reads a source's display size, length and tracks with MediaInfo (compiled to WebAssembly), the
  * tool AWS's own video-on-demand solution probes with. It reads what it needs through Range
@@ -64,19 +58,28 @@ export function sourceInfoOf(tracks: readonly Track[]): SourceInfo | undefined {
 
 export class MediaInfoProbe implements SourceProbe {
   private readonly maxBytesRead: number;
-  private readonly mediaInfo: Promise<MediaInfo<'object'>>;
+  private readonly chunkBytes: number;
+  private mediaInfo: Promise<MediaInfo<'object'>> | undefined;
   /** One analysis at a time: a MediaInfo instance holds the state of the file it reads. */
   private turn: Promise<unknown> = Promise.resolve();
 
-  /** Starts compiling MediaInfo at once: in a Lambda container that happens during init. */
   constructor(
     private readonly store: Pick<ObjectStore, 'headObject' | 'readRange'>,
     options: MediaInfoProbeOptions = {},
   ) {
     this.maxBytesRead = options.maxBytesRead ?? 32 * 1024 * 1024;
-    this.mediaInfo = mediaInfoFactory({ format: 'object', chunkSize: options.chunkBytes ?? 256 * 1024, locateFile });
-    // A failure surfaces on the first probe, not as an unhandled rejection.
-    this.mediaInfo.catch(() => undefined);
+    this.chunkBytes = options.chunkBytes ?? 256 * 1024;
+  }
+
+  /**
+   * MediaInfo, loaded and compiled on the first probe, not at init: a batch whose messages are
+   * all dropped never reads a source, and compiling the WebAssembly is most of a cold start.
+   */
+  private loadMediaInfo(): Promise<MediaInfo<'object'>> {
+    this.mediaInfo ??= import('mediainfo.js').then(({ default: mediaInfoFactory }) =>
+      mediaInfoFactory({ format: 'object', chunkSize: this.chunkBytes, locateFile }),
+    );
+    return this.mediaInfo;
   }
 
   probe(key: string): Promise<SourceInfo | undefined> {
@@ -88,7 +91,7 @@ export class MediaInfoProbe implements SourceProbe {
   private async analyze(key: string): Promise<SourceInfo | undefined> {
     const head = await this.store.headObject(key);
     if (!head || head.sizeBytes === 0) return undefined;
-    const mediaInfo = await this.mediaInfo;
+    const mediaInfo = await this.loadMediaInfo();
     let bytesRead = 0;
     const result = await mediaInfo.analyzeData(head.sizeBytes, async (size, offset) => {
       const length = Math.min(size, head.sizeBytes - offset, this.maxBytesRead - bytesRead);

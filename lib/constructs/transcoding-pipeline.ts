@@ -210,8 +210,8 @@ export class TranscodingPipeline extends Construct {
       entry: handlerEntry('transcode', 'submit-jobs'),
       bundling: {
         ...HANDLER_DEFAULTS.bundling,
-        // The probe's MediaInfo: its CommonJS build (the `module` condition would pick an ES build
-        // that loses its own location), and its WebAssembly file beside the bundle.
+        // The probe's MediaInfo: its Node build (the `module` condition would pick its browser-only
+        // build, which cannot read the WebAssembly file), and that file beside the bundle.
         esbuildArgs: { '--conditions': 'node' },
         commandHooks: {
           beforeBundling: () => [],
