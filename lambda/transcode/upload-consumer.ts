@@ -1,7 +1,7 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { Telemetry } from '../adapters/telemetry';
-import { RetryLater, type SubmitDeps, submitTranscode } from '../core/transcoding';
+import { RetryLater, type SubmitDeps, submitTranscode, videoIdOfSourceKey } from '../core/transcoding';
 import { parseUploadNotification } from './upload-notification';
 
 /**
@@ -52,36 +52,45 @@ export function createUploadConsumer(options: UploadConsumerOptions): SqsBatchHa
   }
   const { logger, metrics, count } = options.telemetry;
 
+  /** Every line logged for a message names it, and the video once it is known. */
   async function submitMessage(record: SQSRecord): Promise<void> {
-    const messageId = record.messageId;
+    logger.appendKeys({ messageId: record.messageId });
+    try {
+      await submitObjects(record);
+    } finally {
+      logger.removeKeys(['messageId', 'videoId']);
+    }
+  }
+
+  async function submitObjects(record: SQSRecord): Promise<void> {
     const parsed = parseUploadNotification(record.body);
     if ('unreadable' in parsed) {
       count('MessageDropped');
-      logger.warn('message dropped', { messageId, reason: parsed.unreadable });
+      logger.warn('message dropped', { reason: parsed.unreadable });
       return;
     }
-    for (const reason of parsed.ignored) logger.info('record ignored', { messageId, reason });
+    for (const reason of parsed.ignored) logger.info('record ignored', { reason });
     for (const object of parsed.objects) {
+      const videoId = videoIdOfSourceKey(object.key);
+      if (videoId) logger.appendKeys({ videoId });
+      else logger.removeKeys(['videoId']);
       if (object.bucket !== uploadBucket) {
         count('MessageDropped');
-        logger.warn('message dropped', {
-          messageId,
-          reason: `the object is in ${object.bucket}, not the upload bucket`,
-        });
+        logger.warn('message dropped', { reason: `the object is in ${object.bucket}, not the upload bucket` });
         continue;
       }
       try {
         const outcome = await submitSoon(object.key);
         if (outcome.result === 'submitted') {
           count('JobSubmitted');
-          logger.info('job submitted', { messageId, videoId: outcome.videoId, jobId: outcome.jobId });
+          logger.info('job submitted', { jobId: outcome.jobId });
         } else {
           count('MessageDropped');
-          logger.warn('message dropped', { messageId, ...outcome });
+          logger.warn('message dropped', 'reason' in outcome ? { reason: outcome.reason } : { result: outcome.result });
         }
       } catch (error) {
-        if (error instanceof RetryLater) logger.info('retrying later', { messageId, reason: error.message });
-        else logger.error('submit failed; retrying', { messageId, error: error as Error });
+        if (error instanceof RetryLater) logger.info('retrying later', { reason: error.message });
+        else logger.error('submit failed; retrying', { error: error as Error });
         throw error;
       }
     }

@@ -494,3 +494,57 @@ describe('submitting transcoding jobs from upload notifications', () => {
     expect(await messagesIn(sqs(), queue.url)).toBe(0);
   });
 });
+
+describe('the logs of the upload consumer', () => {
+  /** The JSON lines the handler writes (to stdout and stderr) while `act` runs. */
+  async function logLines(act: () => Promise<unknown>): Promise<Record<string, unknown>[]> {
+    const written: string[] = [];
+    const capture = (chunk: string | Uint8Array) => {
+      written.push(chunk.toString());
+      return true;
+    };
+    // Warnings and errors go to stderr.
+    const spies = [
+      jest.spyOn(process.stdout, 'write').mockImplementation(capture),
+      jest.spyOn(process.stderr, 'write').mockImplementation(capture),
+    ];
+    try {
+      await act();
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+    }
+    return written
+      .join('')
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line));
+  }
+
+  it('names the message, and the video, on every line it logs for a message, and on no line after it', async () => {
+    // Prepare: a container that logs at INFO.
+    const level = process.env.POWERTOOLS_LOG_LEVEL;
+    process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
+    const logging = await loadContainer();
+    process.env.POWERTOOLS_LOG_LEVEL = level;
+    const video = await processingVideo();
+    const unknownKey = 'uploads/vid_unknown000000000000000/source';
+
+    // Act
+    const lines = await logLines(async () => {
+      await logging.handler(sqsEvent(notificationOf(video), 'message-submitted'));
+      await logging.handler(sqsEvent(s3Notification(uploadBucket(), unknownKey, 10), 'message-unknown'));
+      await logging.handler(sqsEvent('not json', 'message-garbage'));
+    });
+
+    // Assess
+    const submitted = lines.find((line) => line.message === 'job submitted');
+    expect(submitted).toMatchObject({ messageId: 'message-submitted', videoId: video.id });
+    const dropped = lines.filter((line) => line.message === 'message dropped');
+    expect(dropped).toEqual([
+      expect.objectContaining({ messageId: 'message-unknown', videoId: 'vid_unknown000000000000000' }),
+      expect.objectContaining({ messageId: 'message-garbage' }),
+    ]);
+    expect(dropped[1]).not.toHaveProperty('videoId');
+    expect(lines.filter((line) => line.messageId === undefined)).toEqual([]);
+  });
+});
