@@ -188,6 +188,46 @@ describe('Webhooks', () => {
     });
   });
 
+  describe('watching it', () => {
+    it('alarms on the delivery function’s errors and throttles, besides its dead-letter queue, to the alarm topic', () => {
+      // Prepare
+      const { platform, resourceOf, idOf } = hooks;
+      const topic = { Ref: idOf(platform.alarmTopic) };
+
+      // Act
+      const delivery = platform.observability.functionAlarms.WebhookDelivery;
+      const deadLetter = resourceOf(webhooks.deadLetterAlarm).Properties;
+
+      // Assess
+      expect(delivery).toBeDefined();
+      for (const alarm of [delivery?.errors, delivery?.throttles]) {
+        const properties = resourceOf(alarm as NonNullable<typeof alarm>).Properties;
+        expect(properties.AlarmActions).toEqual([topic]);
+        expect(JSON.stringify(properties)).toContain(
+          JSON.stringify({ Name: 'FunctionName', Value: { Ref: idOf(webhooks.deliveryFunction) } }),
+        );
+      }
+      expect(deadLetter.AlarmActions).toEqual([topic]);
+    });
+
+    it('puts the delivery function and the webhook queues on the dashboard', () => {
+      // Prepare
+      const [dashboard] = hooks.ofType('AWS::CloudWatch::Dashboard');
+
+      // Act
+      const body = JSON.stringify(dashboard?.[1].Properties.DashboardBody);
+
+      // Assess
+      expect(body).toContain(hooks.idOf(webhooks.deliveryFunction));
+      expect(body).toContain(hooks.idOf(webhooks.queue));
+      expect(body).toContain(hooks.idOf(webhooks.deadLetterQueue));
+    });
+
+    it('adds nothing to watch when there are no webhooks', () => {
+      expect(plain.platform.observability.functionAlarms.WebhookDelivery).toBeUndefined();
+    });
+  });
+
   describe('publishers', () => {
     it('lets the API’s delete route send to the webhook queue, and do nothing else with it', () => {
       // Prepare
