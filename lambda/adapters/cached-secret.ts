@@ -1,5 +1,6 @@
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { lazy, type OnFirstUse, resolve } from './lazy';
 
 /**
  * A Secrets Manager secret, read through Powertools and cached (five minutes by default): after
@@ -7,23 +8,24 @@ import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
  * Manager at most once per period.
  */
 export class CachedSecret {
-  private readonly provider: SecretsProvider;
+  /** Built on the first read: the client may itself be built on first use. */
+  private readonly provider: () => SecretsProvider;
 
   constructor(
     readonly secretId: string,
-    client: SecretsManagerClient,
+    client: OnFirstUse<SecretsManagerClient>,
     private readonly maxAgeSeconds = 300,
   ) {
-    this.provider = new SecretsProvider({ awsSdkV3Client: client });
+    this.provider = lazy(() => new SecretsProvider({ awsSdkV3Client: resolve(client) }));
   }
 
   /** The `SecretString` as is. */
   text(): Promise<unknown> {
-    return this.provider.get(this.secretId, { maxAge: this.maxAgeSeconds });
+    return this.provider().get(this.secretId, { maxAge: this.maxAgeSeconds });
   }
 
   /** The `SecretString` parsed as JSON. */
   json(): Promise<unknown> {
-    return this.provider.get(this.secretId, { maxAge: this.maxAgeSeconds, transform: 'json' });
+    return this.provider().get(this.secretId, { maxAge: this.maxAgeSeconds, transform: 'json' });
   }
 }

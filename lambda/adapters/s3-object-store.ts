@@ -13,6 +13,7 @@ import {
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { ObjectStore, UploadedPart } from '../core/ports';
 import { DEPENDENCY_TIMEOUTS } from './dependency-outage';
+import { type OnFirstUse, resolve } from './lazy';
 
 /** S3 answers these when the multipart upload was completed or aborted already. */
 const isGone = (error: unknown): boolean => {
@@ -37,12 +38,19 @@ export function createS3Client(options: { readonly forcePathStyle: boolean }): S
   });
 }
 
-/** One bucket. The S3 client must be built with `createS3Client` (checksum and path settings). */
+/**
+ * One bucket. The S3 client must be built with `createS3Client` (checksum and path settings); it
+ * may be passed as a function that builds it on first use.
+ */
 export class S3ObjectStore implements ObjectStore {
   constructor(
-    private readonly client: S3Client,
+    private readonly s3: OnFirstUse<S3Client>,
     private readonly bucket: string,
   ) {}
+
+  private get client(): S3Client {
+    return resolve(this.s3);
+  }
 
   async createMultipartUpload(key: string, contentType: string): Promise<string> {
     const { UploadId } = await this.client.send(

@@ -2,6 +2,7 @@ import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { KEY_ID_PATTERN, SECRET_PATTERN, type SigningKey } from '../core/playback-token';
 import type { SigningKeySource } from '../core/ports';
 import { CachedSecret } from './cached-secret';
+import type { OnFirstUse } from './lazy';
 
 /** Checks the shape of a key, whatever store it came from; never echoes the secret. */
 export function parseSigningKey(value: unknown, source: string): SigningKey {
@@ -20,7 +21,7 @@ export function parseSigningKey(value: unknown, source: string): SigningKey {
 export class SecretsManagerSigningKeys implements SigningKeySource {
   private readonly secret: CachedSecret;
 
-  constructor(secretId: string, client: SecretsManagerClient, maxAgeSeconds = 300) {
+  constructor(secretId: string, client: OnFirstUse<SecretsManagerClient>, maxAgeSeconds = 300) {
     this.secret = new CachedSecret(secretId, client, maxAgeSeconds);
   }
 

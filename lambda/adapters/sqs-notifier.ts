@@ -1,6 +1,7 @@
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Notifier } from '../core/ports';
 import type { WebhookEvent } from '../core/webhook-event';
+import { type OnFirstUse, resolve } from './lazy';
 
 /**
  * Hands webhook events to the webhook queue; the delivery handler signs, sends and retries them.
@@ -9,12 +10,12 @@ import type { WebhookEvent } from '../core/webhook-event';
  */
 export class SqsNotifier implements Notifier {
   constructor(
-    private readonly client: SQSClient,
+    private readonly client: OnFirstUse<SQSClient>,
     private readonly queueUrl: string,
   ) {}
 
   async publish(event: WebhookEvent): Promise<void> {
-    await this.client.send(
+    await resolve(this.client).send(
       new SendMessageCommand({
         QueueUrl: this.queueUrl,
         MessageBody: JSON.stringify(event),

@@ -13,6 +13,7 @@ import {
 } from '../adapters/dependency-outage';
 import { DynamoDbCatalog } from '../adapters/dynamodb-catalog';
 import { JwtVerifier } from '../adapters/jwt-verifier';
+import { lazy } from '../adapters/lazy';
 import { createS3Client, S3ObjectStore } from '../adapters/s3-object-store';
 import { SecretsManagerSigningKeys, StaticSigningKeys } from '../adapters/signing-keys';
 import { SqsNotifier } from '../adapters/sqs-notifier';
@@ -50,7 +51,8 @@ export function createApiRuntime(env: NodeJS.ProcessEnv = process.env): ApiRunti
   const { logger, metrics, tracer, count } = createTelemetry(API_TELEMETRY, env);
 
   const dynamodb = tracer.captureAWSv3Client(new DynamoDBClient({ requestHandler: { ...DEPENDENCY_TIMEOUTS } }));
-  const s3 = tracer.captureAWSv3Client(createS3Client({ forcePathStyle: settings.s3ForcePathStyle }));
+  // Built on first use: most requests never reach S3, Secrets Manager or the webhook queue.
+  const s3 = lazy(() => tracer.captureAWSv3Client(createS3Client({ forcePathStyle: settings.s3ForcePathStyle })));
   const cache = new ValkeyCache({
     endpoint: settings.cacheEndpoint,
     tls: settings.cacheTls,
@@ -59,7 +61,7 @@ export function createApiRuntime(env: NodeJS.ProcessEnv = process.env): ApiRunti
   const signingKeys = settings.signingKeySecretArn
     ? new SecretsManagerSigningKeys(
         settings.signingKeySecretArn,
-        tracer.captureAWSv3Client(new SecretsManagerClient({ requestHandler: { ...DEPENDENCY_TIMEOUTS } })),
+        lazy(() => tracer.captureAWSv3Client(new SecretsManagerClient({ requestHandler: { ...DEPENDENCY_TIMEOUTS } }))),
       )
     : new StaticSigningKeys(JSON.parse(settings.staticSigningKey ?? '{}'));
   const verifier = new JwtVerifier(settings.jwt);
@@ -75,8 +77,10 @@ export function createApiRuntime(env: NodeJS.ProcessEnv = process.env): ApiRunti
     policy: settings.policy,
     notifier: settings.webhookQueueUrl
       ? new SqsNotifier(
-          tracer.captureAWSv3Client(
-            new SQSClient({ useQueueUrlAsEndpoint: false, requestHandler: { ...DEPENDENCY_TIMEOUTS } }),
+          lazy(() =>
+            tracer.captureAWSv3Client(
+              new SQSClient({ useQueueUrlAsEndpoint: false, requestHandler: { ...DEPENDENCY_TIMEOUTS } }),
+            ),
           ),
           settings.webhookQueueUrl,
         )

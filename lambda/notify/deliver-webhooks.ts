@@ -2,6 +2,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ChangeMessageVisibilityCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { DEPENDENCY_TIMEOUTS } from '../adapters/dependency-outage';
+import { lazy } from '../adapters/lazy';
 import { createTelemetry } from '../adapters/telemetry';
 import { deliverWebhook } from './deliver';
 import { type BatchReport, deliverBatch } from './deliver-batch';
@@ -20,13 +21,16 @@ const settings = readWebhookSettings(process.env);
 const { logger, metrics, tracer, count } = createTelemetry(WEBHOOK_TELEMETRY);
 // The endpoint comes from the region (or AWS_ENDPOINT_URL_SQS in the twin), never from the queue
 // URL's host: the twin's SQS server names its queues `sqs.<region>.localhost`, which need not resolve.
-const sqs = tracer.captureAWSv3Client(
-  new SQSClient({ useQueueUrlAsEndpoint: false, requestHandler: { ...DEPENDENCY_TIMEOUTS } }),
+// Built on first use, as Secrets Manager below: a batch delivered at the first attempt postpones nothing.
+const sqs = lazy(() =>
+  tracer.captureAWSv3Client(
+    new SQSClient({ useQueueUrlAsEndpoint: false, requestHandler: { ...DEPENDENCY_TIMEOUTS } }),
+  ),
 );
 const secret = settings.secretArn
   ? new SecretsManagerWebhookSecret(
       settings.secretArn,
-      tracer.captureAWSv3Client(new SecretsManagerClient({ requestHandler: { ...DEPENDENCY_TIMEOUTS } })),
+      lazy(() => tracer.captureAWSv3Client(new SecretsManagerClient({ requestHandler: { ...DEPENDENCY_TIMEOUTS } }))),
     )
   : new StaticWebhookSecret(settings.staticSecret ?? '');
 
@@ -83,7 +87,7 @@ export const handler = async (event: SQSEvent, context?: Context): Promise<SQSBa
           fetch: globalThis.fetch,
         }),
       postpone: async (receiptHandle, seconds) => {
-        await sqs.send(
+        await sqs().send(
           new ChangeMessageVisibilityCommand({
             QueueUrl: settings.queueUrl,
             ReceiptHandle: receiptHandle,

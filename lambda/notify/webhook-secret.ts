@@ -1,5 +1,6 @@
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { CachedSecret } from '../adapters/cached-secret';
+import type { OnFirstUse } from '../adapters/lazy';
 
 /** The secret webhooks are signed with. */
 export interface WebhookSecretSource {
@@ -13,7 +14,7 @@ export interface WebhookSecretSource {
 export class SecretsManagerWebhookSecret implements WebhookSecretSource {
   private readonly secret: CachedSecret;
 
-  constructor(secretId: string, client: SecretsManagerClient, maxAgeSeconds = 300) {
+  constructor(secretId: string, client: OnFirstUse<SecretsManagerClient>, maxAgeSeconds = 300) {
     this.secret = new CachedSecret(secretId, client, maxAgeSeconds);
   }
 

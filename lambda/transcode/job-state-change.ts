@@ -3,6 +3,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
 import { DEPENDENCY_TIMEOUTS } from '../adapters/dependency-outage';
 import { DynamoDbCatalog } from '../adapters/dynamodb-catalog';
+import { lazy } from '../adapters/lazy';
 import { createS3Client, S3ObjectStore } from '../adapters/s3-object-store';
 import { SqsNotifier } from '../adapters/sqs-notifier';
 import { createTelemetry } from '../adapters/telemetry';
@@ -21,7 +22,8 @@ import { readCompletionSettings } from './settings';
 
 const settings = readCompletionSettings(process.env);
 const { logger, metrics, tracer, count } = createTelemetry(PIPELINE_TELEMETRY);
-const s3 = tracer.captureAWSv3Client(createS3Client({ forcePathStyle: settings.s3ForcePathStyle }));
+// S3 and SQS are built on first use: an event that is dropped or ignored needs neither.
+const s3 = lazy(() => tracer.captureAWSv3Client(createS3Client({ forcePathStyle: settings.s3ForcePathStyle })));
 
 const deps: CompletionDeps = {
   catalog: new DynamoDbCatalog(
@@ -41,8 +43,10 @@ const deps: CompletionDeps = {
   media: new S3ObjectStore(s3, settings.mediaBucket),
   notifier: settings.webhookQueueUrl
     ? new SqsNotifier(
-        tracer.captureAWSv3Client(
-          new SQSClient({ useQueueUrlAsEndpoint: false, requestHandler: { ...DEPENDENCY_TIMEOUTS } }),
+        lazy(() =>
+          tracer.captureAWSv3Client(
+            new SQSClient({ useQueueUrlAsEndpoint: false, requestHandler: { ...DEPENDENCY_TIMEOUTS } }),
+          ),
         ),
         settings.webhookQueueUrl,
       )

@@ -2,6 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { MediaConvertClient } from '@aws-sdk/client-mediaconvert';
 import { DEPENDENCY_TIMEOUTS } from '../adapters/dependency-outage';
 import { DynamoDbCatalog } from '../adapters/dynamodb-catalog';
+import { lazy } from '../adapters/lazy';
 import { MediaInfoProbe } from '../adapters/media-info-probe';
 import { MediaConvertTranscoder } from '../adapters/mediaconvert-transcoder';
 import { createS3Client, S3ObjectStore } from '../adapters/s3-object-store';
@@ -19,9 +20,10 @@ import { createUploadConsumer } from './upload-consumer';
 const settings = readSubmitSettings(process.env);
 const telemetry = createTelemetry(PIPELINE_TELEMETRY);
 const { logger, tracer, count } = telemetry;
-const s3 = tracer.captureAWSv3Client(createS3Client({ forcePathStyle: settings.s3ForcePathStyle }));
+// S3 and MediaConvert are built on first use: a batch of dropped messages never needs them.
+const s3 = lazy(() => tracer.captureAWSv3Client(createS3Client({ forcePathStyle: settings.s3ForcePathStyle })));
 // MediaConvert's regional endpoint, as the SDK resolves it: no DescribeEndpoints call.
-const mediaconvert = tracer.captureAWSv3Client(new MediaConvertClient({}));
+const mediaconvert = lazy(() => tracer.captureAWSv3Client(new MediaConvertClient({})));
 
 export const handler = createUploadConsumer({
   uploadBucket: settings.uploadBucket,
