@@ -119,12 +119,11 @@ const xml = (ctx: KoaContext, status: number, body: string) => {
   ctx.body = `<?xml version="1.0" encoding="UTF-8"?>\n${body}`;
 };
 
+const NO_SUCH_UPLOAD_MESSAGE =
+  'The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.';
+
 const noSuchUpload = (ctx: KoaContext) =>
-  xml(
-    ctx,
-    404,
-    '<Error><Code>NoSuchUpload</Code><Message>The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.</Message></Error>',
-  );
+  xml(ctx, 404, `<Error><Code>NoSuchUpload</Code><Message>${NO_SUCH_UPLOAD_MESSAGE}</Message></Error>`);
 
 const exists = (path: string) =>
   fs.stat(path).then(
@@ -278,8 +277,15 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
     uploadId: string,
     parts: readonly { number: number; etag: string }[],
   ) => {
-    await checkCompletedParts(uploadDir(bucket, uploadId), parts);
-    return joinParts(bucket, uploadId, parts);
+    const dir = uploadDir(bucket, uploadId);
+    try {
+      await checkCompletedParts(dir, parts);
+      return await joinParts(bucket, uploadId, parts);
+    } catch (error) {
+      // Aborted (or completed by another call) while this one ran: S3 answers NoSuchUpload.
+      if (!(await exists(dir))) throw new S3Error('NoSuchUpload', NO_SUCH_UPLOAD_MESSAGE);
+      throw error;
+    }
   };
   // UploadPart itself stays s3rver's (signature, CORS, ETag); only the storing is replaced.
   server.store.putPart = (bucket: string, uploadId: string, partNumber: string, content: NodeJS.ReadableStream) =>
