@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs, mkdtempSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -171,6 +171,36 @@ it('answers NoSuchUpload to ListParts once the upload is completed', async () =>
 
   // Assess
   expect(await listPartsError(key, uploadId)).toBe('NoSuchUpload');
+});
+
+it('joins the parts in order under S3’s multipart ETag, and leaves no upload folder or scratch file behind', async () => {
+  // Prepare
+  const key = 'uploads/joined.mp4';
+  const uploadId = await createUpload(key);
+  const bodies = [randomBytes(5 * MiB), randomBytes(5 * MiB), randomBytes(1234)];
+  const parts = await Promise.all(bodies.map((body, index) => uploadPart(key, uploadId, index + 1, body)));
+  const partDigests = Buffer.concat(bodies.map((body) => createHash('md5').update(body).digest()));
+
+  // Act
+  const completed = await s3.send(
+    new CompleteMultipartUploadCommand({
+      Bucket: BUCKET,
+      Key: key,
+      UploadId: uploadId,
+      MultipartUpload: { Parts: parts },
+    }),
+  );
+  const object = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
+  const bytes = Buffer.from((await object.Body?.transformToByteArray()) ?? []);
+
+  // Assess
+  const multipartETag = `"${createHash('md5').update(partDigests).digest('hex')}-3"`;
+  expect(completed.ETag).toBe(multipartETag);
+  expect(object.ETag).toBe(multipartETag);
+  expect(bytes.equals(Buffer.concat(bodies))).toBe(true);
+  expect(await uploadFolderEntries(uploadId)).toEqual([]);
+  const files = (await fs.readdir(directory, { recursive: true })) as string[];
+  expect(files.filter((file) => file.endsWith('.joining'))).toEqual([]);
 });
 
 it('refuses a part number outside 1 to 10000 and stores nothing for it', async () => {
