@@ -17,6 +17,7 @@ import Redis from 'ioredis';
 import type { VideoRecord } from '../lambda/core/video';
 import { proxyEvent } from '../local/api-gateway-event';
 import { startLocalServers } from '../test/support/local-servers';
+import { seededRandom } from '../test/support/seeded-random';
 import { writeResultsSection } from './results';
 
 const VIDEOS = 100_000;
@@ -27,18 +28,6 @@ const WARM_UP_REQUESTS = 3_000_000;
 const MEASURED_REQUESTS = 500_000;
 const CONCURRENCY = 16;
 const SEED = 20261124;
-
-/** A small, seeded PRNG (mulberry32), so every run draws the same workload. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Draws ranks 0..n-1 with P(rank k) proportional to 1/(k+1)^s. */
 function zipf(n: number, s: number, next: () => number): () => number {
@@ -161,7 +150,7 @@ async function main(): Promise<void> {
   // set of distinct videos they asked for (nothing expires within a run: the TTL is 300 s), so
   // the warm-up reads each of those once; then MEASURED_REQUESTS more requests are counted.
   await redis.flushdb();
-  const draw = zipf(VIDEOS, ZIPF_EXPONENT, random(SEED));
+  const draw = zipf(VIDEOS, ZIPF_EXPONENT, seededRandom(SEED));
   const warm = new Set<number>();
   for (let i = 0; i < WARM_UP_REQUESTS; i++) warm.add(draw());
   await runConcurrently([...warm], CONCURRENCY, read);

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import fc from 'fast-check';
 import Redis from 'ioredis';
@@ -9,6 +8,7 @@ import { PIPELINE_ENV } from '../../lambda/transcode/environment';
 import { s3Notification } from '../../local/s3-notifications';
 import { type ApiHarness, startApiHarness, uploadParts } from '../support/api-harness';
 import { makeClip } from '../support/clips';
+import { MEDIACONVERT_QUEUE_ARN, mediaConvertJobEvent } from '../support/job-state-events';
 import type { LocalQueue } from '../support/local-servers';
 import { type MediaConvertEndpoint, startMediaConvertEndpoint } from '../support/mediaconvert-endpoint';
 import { takeAll } from '../support/queues';
@@ -31,7 +31,7 @@ type JobStateHandler = (event: unknown) => Promise<PipelineOutcome | undefined>;
 
 const OWNER = 'dora';
 const ROLE_ARN = 'arn:aws:iam::123456789012:role/vod-mediaconvert';
-const QUEUE_ARN = 'arn:aws:mediaconvert:eu-west-1:123456789012:queues/vod';
+const QUEUE_ARN = MEDIACONVERT_QUEUE_ARN;
 /** How many times a batch with failed items is handed out again before the test gives up (the queue's maxReceiveCount). */
 const MAX_RECEIVES = 5;
 
@@ -200,35 +200,20 @@ async function deliverNotification(video: Video, step: Notify): Promise<void> {
 
 /** The event EventBridge delivers for a MediaConvert job of the video reaching `status`. */
 function jobStateEvent(video: Video, jobId: string, uploadId: string, status: JobStatus) {
-  return {
-    version: '0',
-    id: randomUUID(),
-    'detail-type': 'MediaConvert Job State Change',
-    source: 'aws.mediaconvert',
-    account: '123456789012',
-    time: new Date().toISOString(),
-    region: 'eu-west-1',
-    resources: [`arn:aws:mediaconvert:eu-west-1:123456789012:jobs/${jobId}`],
-    detail: {
-      timestamp: Date.now(),
-      accountId: '123456789012',
-      queue: QUEUE_ARN,
-      jobId,
-      status,
-      userMetadata: { videoId: video.id, uploadId },
-      ...(status === 'COMPLETE'
-        ? {
-            outputGroupDetails: [
-              {
-                type: 'HLS_GROUP',
-                outputDetails: [{ durationInMs: 1000, videoDetails: { widthInPx: 640, heightInPx: 360 } }],
-              },
-            ],
-          }
-        : {}),
-      ...(status === 'ERROR' ? { errorCode: 1010, errorMessage: 'Failed probe/open' } : {}),
-    },
-  };
+  return mediaConvertJobEvent(jobId, status, {
+    userMetadata: { videoId: video.id, uploadId },
+    ...(status === 'COMPLETE'
+      ? {
+          outputGroupDetails: [
+            {
+              type: 'HLS_GROUP',
+              outputDetails: [{ durationInMs: 1000, videoDetails: { widthInPx: 640, heightInPx: 360 } }],
+            },
+          ],
+        }
+      : {}),
+    ...(status === 'ERROR' ? { errorCode: 1010, errorMessage: 'Failed probe/open' } : {}),
+  });
 }
 
 async function deliverJobEvent(video: Video, realJobId: string, step: JobEvent): Promise<void> {

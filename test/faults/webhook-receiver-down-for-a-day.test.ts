@@ -16,6 +16,7 @@ import {
 } from '../../lambda/notify/retry-schedule';
 import { SIGNATURE_HEADER, signatureHeader } from '../../lambda/notify/signature';
 import { sampleEvents } from '../notify/support';
+import { seededRandom } from '../support/seeded-random';
 import { sqsRecord } from '../support/sqs-records';
 
 /**
@@ -228,18 +229,6 @@ class Receiver {
 }
 
 const header = (headers: IncomingHttpHeaders, name: string): string => String(headers[name.toLowerCase()] ?? '');
-
-/** A deterministic stand-in for Math.random, for the schedule's jitter. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Outage {
   /** Where the schedule's jitter comes from: seeded draws, or every draw at the bottom or at the top. */

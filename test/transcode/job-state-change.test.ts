@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { DeleteMessageBatchCommand } from '@aws-sdk/client-sqs';
 import Redis from 'ioredis';
@@ -8,6 +8,7 @@ import { videoCacheKey } from '../../lambda/core/video-cache';
 import type { WebhookEvent } from '../../lambda/core/webhook-event';
 import { PIPELINE_ENV } from '../../lambda/transcode/environment';
 import { type ApiHarness, startApiHarness } from '../support/api-harness';
+import { mediaConvertJobEvent } from '../support/job-state-events';
 import type { LocalQueue } from '../support/local-servers';
 import { cacheClient, catalogOf, processingVideo } from '../support/videos';
 import { messagesIn, receiveAll } from './support';
@@ -21,7 +22,6 @@ import { messagesIn, receiveAll } from './support';
 type Handler = (event: unknown) => Promise<PipelineOutcome | undefined>;
 
 const OWNER = 'jonas';
-const QUEUE_ARN = 'arn:aws:mediaconvert:eu-west-1:123456789012:queues/vod';
 const HD_SOURCE: SourceInfo = { width: 1920, height: 1080, durationSeconds: 12.4, hasAudio: true };
 
 let api: ApiHarness;
@@ -95,41 +95,26 @@ function jobEvent(status: string, video: ClaimedVideo, options: EventOptions = {
     durationInMs,
     videoDetails: { widthInPx: width, heightInPx: height, averageBitrate: 1_000_000 },
   });
-  return {
-    version: '0',
-    id: randomUUID(),
-    'detail-type': 'MediaConvert Job State Change',
-    source: 'aws.mediaconvert',
-    account: '123456789012',
-    time: new Date().toISOString(),
-    region: 'eu-west-1',
-    resources: [`arn:aws:mediaconvert:eu-west-1:123456789012:jobs/${jobId}`],
-    detail: {
-      timestamp: Date.now(),
-      accountId: '123456789012',
-      queue: QUEUE_ARN,
-      jobId,
-      status,
-      ...(options.userMetadata === null
-        ? {}
-        : { userMetadata: options.userMetadata ?? { videoId: video.id, uploadId: video.uploadId } }),
-      ...(status === 'COMPLETE'
-        ? {
-            outputGroupDetails: [
-              {
-                type: 'HLS_GROUP',
-                playlistFilePaths: [`s3://media-bucket/v/${video.id}/hls/master.m3u8`],
-                outputDetails: [output(1920, 1080), output(1280, 720), output(960, 540), output(640, 360)],
-              },
-              { type: 'FILE_GROUP', outputDetails: [output(960, 540)] },
-              { type: 'FILE_GROUP', outputDetails: [{ outputFilePaths: [], videoDetails: { widthInPx: 640 } }] },
-            ],
-          }
-        : {}),
-      ...(options.errorCode === undefined ? {} : { errorCode: options.errorCode }),
-      ...(options.errorMessage === undefined ? {} : { errorMessage: options.errorMessage }),
-    },
-  };
+  return mediaConvertJobEvent(jobId, status, {
+    ...(options.userMetadata === null
+      ? {}
+      : { userMetadata: options.userMetadata ?? { videoId: video.id, uploadId: video.uploadId } }),
+    ...(status === 'COMPLETE'
+      ? {
+          outputGroupDetails: [
+            {
+              type: 'HLS_GROUP',
+              playlistFilePaths: [`s3://media-bucket/v/${video.id}/hls/master.m3u8`],
+              outputDetails: [output(1920, 1080), output(1280, 720), output(960, 540), output(640, 360)],
+            },
+            { type: 'FILE_GROUP', outputDetails: [output(960, 540)] },
+            { type: 'FILE_GROUP', outputDetails: [{ outputFilePaths: [], videoDetails: { widthInPx: 640 } }] },
+          ],
+        }
+      : {}),
+    ...(options.errorCode === undefined ? {} : { errorCode: options.errorCode }),
+    ...(options.errorMessage === undefined ? {} : { errorMessage: options.errorMessage }),
+  });
 }
 
 /** Moves what the webhook queue holds into `published` (and off the queue); returns the events of `id`. */

@@ -1,0 +1,14 @@
+/**
+ * A small seeded PRNG (mulberry32), a stand-in for Math.random where a run must draw the same
+ * numbers every time: a benchmark's workload, a retry schedule's jitter.
+ */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
