@@ -39,6 +39,9 @@ import type { Webhooks } from './webhooks';
 /** MediaInfo's WebAssembly file, shipped beside the submit function's bundle. */
 export const MEDIA_INFO_WASM = 'MediaInfoModule.wasm';
 
+/** The submit function's memory: room for MediaInfo probing a source that is not a video. */
+export const SUBMIT_MEMORY_MB = 1024;
+
 export interface TranscodingPipelineProps {
   /** The upload bucket (sources) and the media bucket (outputs). */
   readonly storage: MediaStorage;
@@ -222,7 +225,10 @@ export class TranscodingPipeline extends Construct {
         },
       },
       description: 'Starts the MediaConvert job of each uploaded source, once',
-      memorySize: 512,
+      // MediaInfo's WebAssembly memory grows far more on a file it cannot recognise than on a video
+      // (measured: 16 MiB of random bytes took a process from 97 to 398 MiB, a 20 s 1080p MP4 by
+      // 40 MiB), and an uploader chooses what the probe reads. One call per upload: cheap headroom.
+      memorySize: SUBMIT_MEMORY_MB,
       timeout: Duration.seconds(SUBMIT_LIMITS.timeoutSeconds),
       logGroup: submitLogs,
       role: submitRole,

@@ -4,7 +4,11 @@ import { SUBMIT_LIMITS } from '../../lambda/transcode/environment';
 import { FINAL_JOB_STATES } from '../../lambda/transcode/job-state-event';
 import { MediaStorage } from '../../lib/constructs/media-storage';
 import { MetadataCache } from '../../lib/constructs/metadata-cache';
-import { TranscodingPipeline, type TranscodingPipelineProps } from '../../lib/constructs/transcoding-pipeline';
+import {
+  SUBMIT_MEMORY_MB,
+  TranscodingPipeline,
+  type TranscodingPipelineProps,
+} from '../../lib/constructs/transcoding-pipeline';
 import { VideoCatalog } from '../../lib/constructs/video-catalog';
 import { synthesize, synthesizeDefault } from '../support/synth';
 import {
@@ -269,6 +273,18 @@ describe('TranscodingPipeline', () => {
         TracingConfig: { Mode: 'Active' },
       });
       expect(fn.VpcConfig).toBeUndefined();
+    });
+
+    it('has room for MediaInfo probing a source that is not a video (1024 MB)', () => {
+      // Prepare
+      const { platform, resourceOf } = hooks;
+
+      // Act
+      const fn = resourceOf(platform.pipeline.submitFunction).Properties;
+
+      // Assess
+      expect(fn.MemorySize).toBe(SUBMIT_MEMORY_MB);
+      expect(SUBMIT_MEMORY_MB).toBeGreaterThanOrEqual(1024);
     });
 
     it('is told the MediaConvert role and queue, the catalog table and both buckets', () => {
