@@ -1,10 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
+import { createWriteStream, promises as fs } from 'node:fs';
 import type { ServerResponse } from 'node:http';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { UPLOAD_PART_CORS } from '../lambda/api/routes';
+import { storeCompletedUploadsAsParts } from './part-backed-objects';
 
 // s3rver ships no types.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -17,9 +18,10 @@ const S3Error = require('s3rver/lib/models/error');
  * AbortMultipartUpload) and S3's `NoSuchUpload` answer for an upload that was completed or
  * aborted. It keeps s3rver's own on-disk layout: `<bucket>/.../uploads/<uploadId>/<partNumber>`
  * with an `.md5` file beside each part. As in S3, a part whose upload was cut off is not listed,
- * and a part's bytes are replaced only by an upload of it that finishes. A CompleteMultipartUpload
- * that takes a while is answered as S3 answers it: 200 at once, spaces while the parts are joined,
- * then the result, or an error in the body of that 200.
+ * and a part's bytes are replaced only by an upload of it that finishes. A completed upload is
+ * kept as its parts (see part-backed-objects.ts). A CompleteMultipartUpload that takes a while is
+ * answered as S3 answers it: 200 at once, spaces while it runs, then the result, or an error in
+ * the body of that 200.
  */
 export interface LocalS3 {
   /** The port it listens on: `options.port`, or the one the system chose for port 0. */
@@ -188,57 +190,6 @@ async function checkCompletedParts(dir: string, parts: readonly { number: number
   }
 }
 
-/** The part of s3rver's filesystem store that joining parts uses. */
-interface ObjectStore {
-  getResourcePath(bucket: string, key: string, resource: string): string;
-  putMetadata(bucket: string, key: string, metadata: Record<string, string>, md5: string): Promise<void>;
-}
-
-/** Chunks of 4 MiB: joining a 2 GiB upload is a plain copy, bounded by the disk. */
-const JOIN_CHUNK_BYTES = 4 * 1024 * 1024;
-
-/**
- * Joins the parts into the object as S3 does, with S3's multipart ETag: the MD5 of the parts' binary
- * MD5s, then `-<number of parts>`. s3rver's own join hashes every byte again (seconds for a few
- * GiB) and writes straight into the object's file; this one writes beside it and renames, so a
- * reader never sees a half-joined object and a join cut off leaves the old object in place.
- */
-async function joinParts(
-  store: ObjectStore,
-  bucket: string,
-  dir: string,
-  parts: readonly { number: number; etag: string }[],
-): Promise<{ size: number; md5: string }> {
-  const [key, metadata] = await Promise.all([
-    fs.readFile(join(dir, 'key'), 'utf8'),
-    fs.readFile(join(dir, 'metadata'), 'utf8').then((text) => JSON.parse(text) as Record<string, string>),
-  ]);
-  const objectPath = store.getResourcePath(bucket, key, 'object');
-  await fs.mkdir(dirname(objectPath), { recursive: true });
-  const temporary = `${objectPath}.${randomBytes(8).toString('hex')}.joining`;
-  let size = 0;
-  try {
-    for (const part of parts) {
-      const partPath = join(dir, String(part.number));
-      size += (await fs.stat(partPath)).size;
-      await pipeline(
-        createReadStream(partPath, { highWaterMark: JOIN_CHUNK_BYTES }),
-        createWriteStream(temporary, { flags: 'a', highWaterMark: JOIN_CHUNK_BYTES }),
-      );
-    }
-    await fs.rename(temporary, objectPath);
-  } catch (error) {
-    await fs.rm(temporary, { force: true });
-    throw error;
-  }
-  const digests = createHash('md5');
-  for (const part of parts) digests.update(Buffer.from(part.etag, 'hex'));
-  const md5 = `${digests.digest('hex')}-${parts.length}`;
-  await store.putMetadata(bucket, key, metadata, md5);
-  await fs.rm(dir, { recursive: true, force: true });
-  return { size, md5 };
-}
-
 /** The parts that finished uploading: those with their `.md5` beside them. */
 async function listParts(dir: string): Promise<string[]> {
   const names = new Set(await fs.readdir(dir));
@@ -321,6 +272,7 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
   };
   // Ahead of s3rver's own routes.
   server.middleware.unshift(multipart);
+  const completedUploads = storeCompletedUploadsAsParts(server.store);
   // s3rver joins whatever parts it is given; S3 first checks each against the part it stored.
   server.store.putObjectMultipart = async (
     bucket: string,
@@ -330,7 +282,7 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
     const dir = uploadDir(bucket, uploadId);
     try {
       await checkCompletedParts(dir, parts);
-      return await joinParts(server.store, bucket, dir, parts);
+      return await completedUploads.complete(bucket, dir, parts);
     } catch (error) {
       // Aborted (or completed by another call) while this one ran: S3 answers NoSuchUpload.
       if (!(await exists(dir))) throw new S3Error('NoSuchUpload', NO_SUCH_UPLOAD_MESSAGE);

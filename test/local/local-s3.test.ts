@@ -6,13 +6,19 @@ import { basename, join } from 'node:path';
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
+  CopyObjectCommand,
   CreateMultipartUploadCommand,
+  DeleteObjectCommand,
   GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
   ListPartsCommand,
+  PutObjectCommand,
   S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import fc from 'fast-check';
 import { type LocalS3, startLocalS3 } from '../../local/local-s3';
 
 /**
@@ -173,15 +179,10 @@ it('answers NoSuchUpload to ListParts once the upload is completed', async () =>
   expect(await listPartsError(key, uploadId)).toBe('NoSuchUpload');
 });
 
-it('joins the parts in order under S3’s multipart ETag, and leaves no upload folder or scratch file behind', async () => {
-  // Prepare
-  const key = 'uploads/joined.mp4';
+/** Uploads `bodies` as the parts of `key` and completes the upload; returns CompleteMultipartUpload's answer. */
+async function completedUpload(key: string, bodies: readonly Buffer[]) {
   const uploadId = await createUpload(key);
-  const bodies = [randomBytes(5 * MiB), randomBytes(5 * MiB), randomBytes(1234)];
   const parts = await Promise.all(bodies.map((body, index) => uploadPart(key, uploadId, index + 1, body)));
-  const partDigests = Buffer.concat(bodies.map((body) => createHash('md5').update(body).digest()));
-
-  // Act
   const completed = await s3.send(
     new CompleteMultipartUploadCommand({
       Bucket: BUCKET,
@@ -190,17 +191,129 @@ it('joins the parts in order under S3’s multipart ETag, and leaves no upload f
       MultipartUpload: { Parts: parts },
     }),
   );
-  const object = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
-  const bytes = Buffer.from((await object.Body?.transformToByteArray()) ?? []);
+  return { uploadId, completed };
+}
 
-  // Assess
-  const multipartETag = `"${createHash('md5').update(partDigests).digest('hex')}-3"`;
-  expect(completed.ETag).toBe(multipartETag);
-  expect(object.ETag).toBe(multipartETag);
-  expect(bytes.equals(Buffer.concat(bodies))).toBe(true);
-  expect(await uploadFolderEntries(uploadId)).toEqual([]);
+async function getBytes(key: string, range?: string) {
+  const object = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key, Range: range }));
+  return { object, bytes: Buffer.from((await object.Body?.transformToByteArray()) ?? []) };
+}
+
+/** Files under the server's folder whose names end with `suffix`. */
+async function filesEndingWith(suffix: string): Promise<string[]> {
   const files = (await fs.readdir(directory, { recursive: true })) as string[];
-  expect(files.filter((file) => file.endsWith('.joining'))).toEqual([]);
+  return files.filter((file) => file.endsWith(suffix));
+}
+
+describe('a completed multipart upload, kept as its parts', () => {
+  const bodies = [randomBytes(5 * MiB), randomBytes(5 * MiB), randomBytes(1234)];
+  const whole = Buffer.concat(bodies);
+
+  it('reads back as the parts in order, under S3’s multipart ETag, with no upload folder or scratch file left', async () => {
+    // Prepare
+    const key = 'uploads/joined.mp4';
+    const partDigests = Buffer.concat(bodies.map((body) => createHash('md5').update(body).digest()));
+
+    // Act
+    const { uploadId, completed } = await completedUpload(key, bodies);
+    const { object, bytes } = await getBytes(key);
+    const head = await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }));
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'uploads/joined' }));
+
+    // Assess
+    const multipartETag = `"${createHash('md5').update(partDigests).digest('hex')}-3"`;
+    expect(completed.ETag).toBe(multipartETag);
+    expect(object.ETag).toBe(multipartETag);
+    expect(bytes.equals(whole)).toBe(true);
+    expect(head.ContentLength).toBe(whole.length);
+    expect(listed.Contents?.map(({ Key, Size }) => ({ Key, Size }))).toEqual([{ Key: key, Size: whole.length }]);
+    expect(await uploadFolderEntries(uploadId)).toEqual([]);
+    for (const scratch of ['.incoming', '.sparse', '.replaced']) expect(await filesEndingWith(scratch)).toEqual([]);
+  });
+
+  it('answers any byte range with the same bytes as the parts laid end to end', async () => {
+    // Prepare
+    const key = 'uploads/ranges.mp4';
+    await completedUpload(key, bodies);
+
+    // Act & assess: ranges that start, end or cross anywhere, part boundaries included
+    await fc.assert(
+      fc.asyncProperty(fc.nat({ max: whole.length - 1 }), fc.nat({ max: 2 * MiB }), async (start, length) => {
+        const end = Math.min(start + length, whole.length - 1);
+        const { bytes } = await getBytes(key, `bytes=${start}-${end}`);
+        expect(bytes.equals(whole.subarray(start, end + 1))).toBe(true);
+      }),
+      {
+        numRuns: 40,
+        examples: [
+          [5 * MiB - 1, 1],
+          [10 * MiB - 10, 100],
+          [0, 0],
+        ],
+      },
+    );
+  });
+
+  it('is replaced whole by a plain PUT of the key, and its parts are gone', async () => {
+    // Prepare
+    const key = 'uploads/replaced.mp4';
+    await completedUpload(key, bodies);
+    const replacement = randomBytes(3000);
+
+    // Act
+    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: replacement }));
+    const { bytes } = await getBytes(key);
+
+    // Assess
+    expect(bytes.equals(replacement)).toBe(true);
+    expect(await filesEndingWith('replaced.mp4._S3rver_parts')).toEqual([]);
+  });
+
+  it('is replaced whole by another completed upload of the key', async () => {
+    // Prepare
+    const key = 'uploads/completed-twice.mp4';
+    await completedUpload(key, bodies);
+    const second = [randomBytes(5 * MiB), randomBytes(10)];
+
+    // Act
+    await completedUpload(key, second);
+    const { bytes } = await getBytes(key);
+
+    // Assess
+    expect(bytes.equals(Buffer.concat(second))).toBe(true);
+  });
+
+  it('copies to an object of its own, which outlives the original', async () => {
+    // Prepare
+    const key = 'uploads/original.mp4';
+    await completedUpload(key, bodies);
+
+    // Act
+    await s3.send(new CopyObjectCommand({ Bucket: BUCKET, Key: 'uploads/copy.mp4', CopySource: `${BUCKET}/${key}` }));
+    await s3.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: key }));
+    const { bytes } = await getBytes('uploads/copy.mp4');
+
+    // Assess
+    expect(bytes.equals(whole)).toBe(true);
+  });
+
+  it('leaves nothing behind once deleted', async () => {
+    // Prepare
+    const key = 'deleted/whole.mp4';
+    await completedUpload(key, bodies);
+
+    // Act
+    await s3.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: key }));
+    const read = await getBytes(key).then(
+      () => 'found',
+      (error: Error) => error.name,
+    );
+
+    // Assess
+    expect(read).toBe('NoSuchKey');
+    expect(await filesEndingWith('whole.mp4._S3rver_parts')).toEqual([]);
+    expect((await fs.readdir(join(directory, BUCKET))).filter((entry) => entry.startsWith('deleted'))).toEqual([]);
+  });
 });
 
 it('refuses a part number outside 1 to 10000 and stores nothing for it', async () => {
