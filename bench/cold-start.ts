@@ -160,7 +160,13 @@ function transpileReference(into: string): string {
  */
 function esbuildOptions(props: Shipped['bundling'], outdir: string): BuildOptions {
   const esm = props.format === nodejs.OutputFormat.ESM;
-  const conditions = (props.esbuildArgs as Record<string, string> | undefined)?.['--conditions'];
+  const args = (props.esbuildArgs ?? {}) as Record<string, string>;
+  const conditions = args['--conditions'];
+  const alias = Object.fromEntries(
+    Object.entries(args)
+      .filter(([flag]) => flag.startsWith('--alias:'))
+      .map(([flag, path]) => [flag.slice('--alias:'.length), join(PROJECT_ROOT, path)]),
+  );
   return {
     entryPoints: [join(PROJECT_ROOT, String((props as { entry?: string }).entry))],
     bundle: true,
@@ -176,6 +182,7 @@ function esbuildOptions(props: Shipped['bundling'], outdir: string): BuildOption
     ...(props.banner ? { banner: { js: props.banner } } : {}),
     ...(props.mainFields ? { mainFields: props.mainFields } : {}),
     ...(conditions ? { conditions: conditions.split(',') } : {}),
+    ...(Object.keys(alias).length > 0 ? { alias } : {}),
     logLevel: 'error',
   };
 }

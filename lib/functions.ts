@@ -18,6 +18,16 @@ export const ESM_BANNER =
   "import{createRequire as __vodRequire}from'node:module';import{fileURLToPath as __vodPath}from'node:url';import{dirname as __vodDir}from'node:path';const require=__vodRequire(import.meta.url),__filename=__vodPath(import.meta.url),__dirname=__vodDir(__filename);";
 
 /**
+ * In Lambda the execution role's credentials are in the environment, so the SDK's default chain
+ * (profiles, SSO, web identity, container and instance metadata, with the STS and SSO clients they
+ * need) is replaced in the bundles by the environment alone: about 100 KiB less to compile at each
+ * cold start. The path is relative to the project root, where esbuild runs.
+ */
+export const LAMBDA_CREDENTIALS_ALIAS = {
+  '--alias:@aws-sdk/credential-provider-node': './lambda/adapters/lambda-credentials.ts',
+};
+
+/**
  * How every handler is bundled: one minified ES module with the AWS SDK v3 inside, at the
  * versions the lock file pins rather than the runtime's. An ES module bundle of the packages'
  * `module` builds lets esbuild drop what a handler never uses, and loads faster than CommonJS
@@ -32,6 +42,7 @@ export const HANDLER_BUNDLING = {
   sourceMap: true,
   sourcesContent: false,
   externalModules: [],
+  esbuildArgs: LAMBDA_CREDENTIALS_ALIAS,
 } satisfies nodejs.BundlingOptions;
 
 /** The file Lambda loads: `index.mjs` for an ES module bundle. */

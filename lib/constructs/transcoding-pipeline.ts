@@ -215,7 +215,7 @@ export class TranscodingPipeline extends Construct {
         ...HANDLER_DEFAULTS.bundling,
         // The probe's MediaInfo: its Node build (the `module` condition would pick its browser-only
         // build, which cannot read the WebAssembly file), and that file beside the bundle.
-        esbuildArgs: { '--conditions': 'node' },
+        esbuildArgs: { ...HANDLER_DEFAULTS.bundling.esbuildArgs, '--conditions': 'node' },
         commandHooks: {
           beforeBundling: () => [],
           beforeInstall: () => [],
