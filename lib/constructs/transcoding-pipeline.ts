@@ -39,6 +39,9 @@ import type { Webhooks } from './webhooks';
 /** MediaInfo's WebAssembly file, shipped beside the submit function's bundle. */
 export const MEDIA_INFO_WASM = 'MediaInfoModule.wasm';
 
+/** mediainfo.js's build for Node (ES module), from the project root, where esbuild runs. */
+const MEDIA_INFO_NODE_BUILD = './node_modules/mediainfo.js/dist/esm/index.js';
+
 /** The submit function's memory: room for MediaInfo probing a source that is not a video. */
 export const SUBMIT_MEMORY_MB = 1024;
 
@@ -213,9 +216,11 @@ export class TranscodingPipeline extends Construct {
       entry: handlerEntry('transcode', 'submit-jobs'),
       bundling: {
         ...HANDLER_DEFAULTS.bundling,
-        // The probe's MediaInfo: its Node build (the `module` condition would pick its browser-only
-        // build, which cannot read the WebAssembly file), and that file beside the bundle.
-        esbuildArgs: { ...HANDLER_DEFAULTS.bundling.esbuildArgs, '--conditions': 'node' },
+        // The probe's MediaInfo: its Node build, named by path (the `module` condition would pick
+        // its browser-only build, which cannot read the WebAssembly file; the `node` condition
+        // instead would pick every package's CommonJS build, 150 KiB more), and that file beside
+        // the bundle.
+        esbuildArgs: { ...HANDLER_DEFAULTS.bundling.esbuildArgs, '--alias:mediainfo.js': MEDIA_INFO_NODE_BUILD },
         commandHooks: {
           beforeBundling: () => [],
           beforeInstall: () => [],
