@@ -1,6 +1,7 @@
 import { createApiRuntime } from '../../lambda/api/runtime';
 import { proxyEvent } from '../../local/api-gateway-event';
 import { type LocalServers, startLocalServers } from '../support/local-servers';
+import { logLinesDuring } from '../support/log-lines';
 
 /** Every log line of a request names the request and, on the video routes, the video. */
 
@@ -12,25 +13,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await servers.stop();
 });
-
-/** The JSON lines the handlers' logger writes while `act` runs. */
-async function logLines(act: () => Promise<unknown>): Promise<Record<string, unknown>[]> {
-  const written: string[] = [];
-  const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    written.push(chunk.toString());
-    return true;
-  });
-  try {
-    await act();
-  } finally {
-    spy.mockRestore();
-  }
-  return written
-    .join('')
-    .split('\n')
-    .filter((line) => line.startsWith('{'))
-    .map((line) => JSON.parse(line));
-}
 
 it('puts the request id and the video id on every line of a request, and takes them off after it', async () => {
   // Prepare
@@ -54,7 +36,7 @@ it('puts the request id and the video id on every line of a request, and takes t
   });
 
   // Act
-  const lines = await logLines(async () => {
+  const lines = await logLinesDuring(async () => {
     await route(event);
     await list(proxyEvent({ method: 'GET', resource: '/videos', path: '/videos' }));
   });

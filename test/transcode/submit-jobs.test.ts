@@ -9,6 +9,7 @@ import { SqsEventSource } from '../../local/sqs-event-source';
 import { type ApiHarness, startApiHarness, uploadParts } from '../support/api-harness';
 import { makeClip, NOT_A_VIDEO } from '../support/clips';
 import type { LocalQueue } from '../support/local-servers';
+import { logLinesDuring } from '../support/log-lines';
 import {
   type CreatedJob,
   type MediaConvertEndpoint,
@@ -496,30 +497,6 @@ describe('submitting transcoding jobs from upload notifications', () => {
 });
 
 describe('the logs of the upload consumer', () => {
-  /** The JSON lines the handler writes (to stdout and stderr) while `act` runs. */
-  async function logLines(act: () => Promise<unknown>): Promise<Record<string, unknown>[]> {
-    const written: string[] = [];
-    const capture = (chunk: string | Uint8Array) => {
-      written.push(chunk.toString());
-      return true;
-    };
-    // Warnings and errors go to stderr.
-    const spies = [
-      jest.spyOn(process.stdout, 'write').mockImplementation(capture),
-      jest.spyOn(process.stderr, 'write').mockImplementation(capture),
-    ];
-    try {
-      await act();
-    } finally {
-      for (const spy of spies) spy.mockRestore();
-    }
-    return written
-      .join('')
-      .split('\n')
-      .filter((line) => line.startsWith('{'))
-      .map((line) => JSON.parse(line));
-  }
-
   it('names the message, and the video, on every line it logs for a message, and on no line after it', async () => {
     // Prepare: a container that logs at INFO.
     const level = process.env.POWERTOOLS_LOG_LEVEL;
@@ -530,7 +507,7 @@ describe('the logs of the upload consumer', () => {
     const unknownKey = 'uploads/vid_unknown000000000000000/source';
 
     // Act
-    const lines = await logLines(async () => {
+    const lines = await logLinesDuring(async () => {
       await logging.handler(sqsEvent(notificationOf(video), 'message-submitted'));
       await logging.handler(sqsEvent(s3Notification(uploadBucket(), unknownKey, 10), 'message-unknown'));
       await logging.handler(sqsEvent('not json', 'message-garbage'));
