@@ -17,11 +17,11 @@ import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import Redis from 'ioredis';
-import { keyValueStoreKey, mintPlaybackToken, playbackPath, type SigningKey } from '../lambda/core/playback-token';
+import { mintPlaybackToken, playbackPath, type SigningKey } from '../lambda/core/playback-token';
 import { DEFAULT_LADDER } from '../lambda/core/rendition-ladder';
 import { DEFAULT_CONFIG } from '../lib/config';
-import { type EdgeServer, startEdgeServer } from '../local/edge-server';
-import { TokenBucketLimiter } from '../local/token-bucket';
+import type { EdgeServer } from '../local/edge-server';
+import { startTestEdge } from '../test/support/edge';
 import { type LocalServers, startLocalServers } from '../test/support/local-servers';
 import { writeResultsSection } from './results';
 
@@ -186,21 +186,13 @@ async function playAll(
   counter: OriginCounter,
   cache: boolean,
 ): Promise<RunResult> {
-  const store = new Map([[keyValueStoreKey(KEY.keyId), KEY.secret]]);
-  const edge = await startEdgeServer({
-    port: 0,
-    s3: servers.s3,
-    mediaBucket: servers.mediaBucket,
-    signingKeys: { get: (key) => store.get(key) },
-    limiter: new TokenBucketLimiter(redis),
+  // The deployed rate rule and TTLs.
+  const edge = await startTestEdge(servers, redis, KEY, {
     rateRule: {
       name: `CdnRateLimitPerIp-bench-${cache ? 'on' : 'off'}-${Date.now()}`,
       limit: DEFAULT_CONFIG.cdnRateLimit,
       windowSeconds: DEFAULT_CONFIG.rateWindowSeconds,
     },
-    manifestTtlSeconds: DEFAULT_CONFIG.manifestTtlSeconds,
-    mediaTtlSeconds: DEFAULT_CONFIG.mediaTtlSeconds,
-    allowedOrigins: ['*'],
     ...(cache ? {} : { cache: false as const }),
   });
   counter.reset();

@@ -2,10 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import Redis from 'ioredis';
-import { keyValueStoreKey, mintPlaybackToken, playbackPath, type SigningKey } from '../../lambda/core/playback-token';
+import { mintPlaybackToken, playbackPath, type SigningKey } from '../../lambda/core/playback-token';
 import { cacheKeyOf } from '../../lambda/edge/cdn-rules';
-import { type EdgeServer, type EdgeServerOptions, startEdgeServer } from '../../local/edge-server';
-import { TokenBucketLimiter } from '../../local/token-bucket';
+import type { EdgeServer, EdgeServerOptions } from '../../local/edge-server';
+import { startTestEdge } from '../support/edge';
 import { type LocalServers, startLocalServers } from '../support/local-servers';
 import { rawRequest as call } from '../support/raw-http';
 
@@ -42,21 +42,12 @@ const OBJECTS: Record<string, { body: Buffer; type: string }> = {
 let servers: LocalServers;
 let redis: Redis;
 const started: EdgeServer[] = [];
-let ruleNumber = 0;
 
 /** A fresh edge, and so an empty cache, over the test's S3 and key; each has its own rate bucket. */
 async function newEdge(overrides: Partial<EdgeServerOptions> = {}): Promise<EdgeServer> {
-  const store = new Map([[keyValueStoreKey(KEY.keyId), KEY.secret]]);
-  const server = await startEdgeServer({
-    port: 0,
-    s3: servers.s3,
-    mediaBucket: servers.mediaBucket,
-    signingKeys: { get: (key) => store.get(key) },
-    limiter: new TokenBucketLimiter(redis),
-    rateRule: { name: `edge-cache-test-${++ruleNumber}-${Date.now()}`, limit: 10_000, windowSeconds: 60 },
+  const server = await startTestEdge(servers, redis, KEY, {
     manifestTtlSeconds: MANIFEST_TTL,
     mediaTtlSeconds: MEDIA_TTL,
-    allowedOrigins: ['*'],
     ...overrides,
   });
   started.push(server);

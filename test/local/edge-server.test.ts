@@ -4,10 +4,10 @@ import { gunzipSync } from 'node:zlib';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import Redis from 'ioredis';
 import { RATE_LIMITED_BODY } from '../../lambda/core/errors';
-import { keyValueStoreKey, mintPlaybackToken, playbackPath, type SigningKey } from '../../lambda/core/playback-token';
+import { mintPlaybackToken, playbackPath, type SigningKey } from '../../lambda/core/playback-token';
 import { PLAYER_CORS_MAX_AGE_SECONDS } from '../../lambda/edge/cdn-rules';
-import { type EdgeServer, type EdgeServerOptions, startEdgeServer } from '../../local/edge-server';
-import { TokenBucketLimiter } from '../../local/token-bucket';
+import type { EdgeServer, EdgeServerOptions } from '../../local/edge-server';
+import { startTestEdge } from '../support/edge';
 import { freePort, type LocalServers, startLocalServers } from '../support/local-servers';
 import { rawRequest as call, type RawAnswer } from '../support/raw-http';
 
@@ -42,21 +42,12 @@ let servers: LocalServers;
 let redis: Redis;
 let edge: EdgeServer;
 const started: EdgeServer[] = [];
-let ruleNumber = 0;
 
 /** An edge over the test's S3 and keys; each gets its own rate bucket. */
 async function newEdge(overrides: Partial<EdgeServerOptions> = {}): Promise<EdgeServer> {
-  const store = new Map([[keyValueStoreKey(KEY.keyId), KEY.secret]]);
-  const server = await startEdgeServer({
-    port: 0,
-    s3: servers.s3,
-    mediaBucket: servers.mediaBucket,
-    signingKeys: { get: (key) => store.get(key) },
-    limiter: new TokenBucketLimiter(redis),
-    rateRule: { name: `edge-test-${++ruleNumber}`, limit: 10_000, windowSeconds: 60 },
+  const server = await startTestEdge(servers, redis, KEY, {
     manifestTtlSeconds: MANIFEST_TTL,
     mediaTtlSeconds: MEDIA_TTL,
-    allowedOrigins: ['*'],
     ...overrides,
   });
   started.push(server);
