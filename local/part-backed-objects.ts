@@ -148,19 +148,24 @@ export function storeCompletedUploadsAsParts(store: FilesystemStore) {
       await fs.mkdir(dirname(objectPath), { recursive: true });
 
       // The upload's folder is moved, not copied; then the sparse file and the folder take the
-      // places of whatever object had the key.
+      // places of whatever object had the key. Until they do, a failure puts the upload back as
+      // it was, so that the same CompleteMultipartUpload can be sent again.
       const incoming = `${folder}.${suffix}.incoming`;
-      await fs.rename(uploadFolder, incoming);
-      const kept = new Set(listed.map((part) => part.file));
-      for (const entry of await fs.readdir(incoming))
-        if (!kept.has(entry)) await fs.rm(join(incoming, entry), { force: true });
-      await fs.writeFile(join(incoming, MANIFEST), JSON.stringify({ parts: listed } satisfies Manifest));
       const sparse = `${objectPath}.${suffix}.sparse`;
-      const handle = await fs.open(sparse, 'w');
+      await fs.rename(uploadFolder, incoming);
       try {
-        await handle.truncate(size);
-      } finally {
-        await handle.close();
+        await fs.writeFile(join(incoming, MANIFEST), JSON.stringify({ parts: listed } satisfies Manifest));
+        const handle = await fs.open(sparse, 'w');
+        try {
+          await handle.truncate(size);
+        } finally {
+          await handle.close();
+        }
+      } catch (error) {
+        await fs.rm(sparse, { force: true });
+        await fs.rm(join(incoming, MANIFEST), { force: true });
+        await fs.rename(incoming, uploadFolder);
+        throw error;
       }
       const replaced = `${folder}.${suffix}.replaced`;
       await fs.rename(folder, replaced).catch((error: unknown) => {
@@ -169,6 +174,10 @@ export function storeCompletedUploadsAsParts(store: FilesystemStore) {
       await fs.rename(incoming, folder);
       await fs.rename(sparse, objectPath);
       await fs.rm(replaced, { recursive: true, force: true });
+      // What the upload kept beside its parts, and parts not listed: S3 drops them too.
+      const kept = new Set([MANIFEST, ...listed.map((part) => part.file)]);
+      for (const entry of await fs.readdir(folder))
+        if (!kept.has(entry)) await fs.rm(join(folder, entry), { force: true });
 
       const digests = createHash('md5');
       for (const part of parts) digests.update(Buffer.from(part.etag, 'hex'));

@@ -297,6 +297,37 @@ describe('a completed multipart upload, kept as its parts', () => {
     expect(bytes.equals(whole)).toBe(true);
   });
 
+  it('puts the upload back as it was when completing fails midway, so that a retry completes it', async () => {
+    // Prepare: the disk refuses the first file the completion opens.
+    const key = 'uploads/retried.mp4';
+    const uploadId = await createUpload(key);
+    const parts = await Promise.all(bodies.map((body, index) => uploadPart(key, uploadId, index + 1, body)));
+    const open = jest
+      .spyOn(fs, 'open')
+      .mockRejectedValueOnce(Object.assign(new Error('EIO: i/o error'), { code: 'EIO' }));
+
+    // Act: the SDK sends the same CompleteMultipartUpload again after the 500.
+    let opens = 0;
+    try {
+      await s3.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: BUCKET,
+          Key: key,
+          UploadId: uploadId,
+          MultipartUpload: { Parts: parts },
+        }),
+      );
+    } finally {
+      opens = open.mock.calls.length;
+      open.mockRestore();
+    }
+    const { bytes } = await getBytes(key);
+
+    // Assess: the failure happened, and the retry found the upload.
+    expect(opens).toBeGreaterThanOrEqual(2);
+    expect(bytes.equals(whole)).toBe(true);
+  });
+
   it('leaves nothing behind once deleted', async () => {
     // Prepare
     const key = 'deleted/whole.mp4';
