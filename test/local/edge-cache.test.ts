@@ -1,13 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import Redis from 'ioredis';
+import type Redis from 'ioredis';
 import { mintPlaybackToken, playbackPath, type SigningKey } from '../../lambda/core/playback-token';
 import { cacheKeyOf } from '../../lambda/edge/cdn-rules';
 import type { EdgeServer, EdgeServerOptions } from '../../local/edge-server';
 import { startTestEdge } from '../support/edge';
 import { type LocalServers, startLocalServers } from '../support/local-servers';
 import { rawRequest as call } from '../support/raw-http';
+import { failFastClient } from '../support/redis-clients';
 
 const KEY: SigningKey = { keyId: 'cache1', secret: 'edge-cache-secret-edge-cache-secret-0123456' };
 const VIDEO = 'vid_cache1';
@@ -67,15 +68,7 @@ const stats = (edge: EdgeServer) => {
 
 beforeAll(async () => {
   servers = await startLocalServers();
-  redis = new Redis({
-    host: '127.0.0.1',
-    port: servers.redis.port,
-    lazyConnect: true,
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-  });
-  redis.on('error', () => undefined);
-  await redis.connect();
+  redis = await failFastClient(servers.redis.port);
   for (const [file, { body, type }] of Object.entries(OBJECTS)) await put(file, body, type);
 });
 afterAll(async () => {

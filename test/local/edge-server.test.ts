@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { gunzipSync } from 'node:zlib';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import Redis from 'ioredis';
+import type Redis from 'ioredis';
 import { RATE_LIMITED_BODY } from '../../lambda/core/errors';
 import { mintPlaybackToken, playbackPath, type SigningKey } from '../../lambda/core/playback-token';
 import { PLAYER_CORS_MAX_AGE_SECONDS } from '../../lambda/edge/cdn-rules';
@@ -10,6 +10,7 @@ import type { EdgeServer, EdgeServerOptions } from '../../local/edge-server';
 import { startTestEdge } from '../support/edge';
 import { freePort, type LocalServers, startLocalServers } from '../support/local-servers';
 import { rawRequest as call, type RawAnswer } from '../support/raw-http';
+import { failFastClient } from '../support/redis-clients';
 
 const KEY: SigningKey = { keyId: 'edge1', secret: 'edge-test-secret-edge-test-secret-0123456789' };
 const VIDEO = 'vid_edge1';
@@ -56,15 +57,7 @@ async function newEdge(overrides: Partial<EdgeServerOptions> = {}): Promise<Edge
 
 beforeAll(async () => {
   servers = await startLocalServers();
-  redis = new Redis({
-    host: '127.0.0.1',
-    port: servers.redis.port,
-    lazyConnect: true,
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-  });
-  redis.on('error', () => undefined);
-  await redis.connect();
+  redis = await failFastClient(servers.redis.port);
   for (const [file, { body, type }] of Object.entries(OBJECTS)) {
     await servers.s3.send(
       new PutObjectCommand({ Bucket: servers.mediaBucket, Key: `v/${VIDEO}/${file}`, Body: body, ContentType: type }),

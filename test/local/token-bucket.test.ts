@@ -1,6 +1,7 @@
 import Redis from 'ioredis';
 import { type RateDecision, type RateRule, rateLimitHeaders, TokenBucketLimiter } from '../../local/token-bucket';
 import { freePort, RedisServer } from '../support/local-servers';
+import { failFastClient } from '../support/redis-clients';
 
 let server: RedisServer;
 let redis: Redis;
@@ -8,21 +9,6 @@ let redis: Redis;
 let testNumber = 0;
 const newLimiter = (options: { onError?: (error: unknown) => void } = {}) =>
   new TokenBucketLimiter(redis, { keyPrefix: `rate-test-${++testNumber}:`, ...options });
-
-/** A connected client that fails fast while Redis is down, as the twin configures its own. */
-const failFastClient = async (port: number) => {
-  const client = new Redis({
-    host: '127.0.0.1',
-    port,
-    lazyConnect: true,
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => 100,
-  });
-  client.on('error', () => undefined);
-  await client.connect();
-  return client;
-};
 
 beforeAll(async () => {
   server = await RedisServer.startOnFreePort();
