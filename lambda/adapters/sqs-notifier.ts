@@ -1,7 +1,17 @@
-import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Notifier } from '../core/ports';
 import type { WebhookEvent } from '../core/webhook-event';
+import { DEPENDENCY_TIMEOUTS } from './dependency-outage';
 import { type OnFirstUse, resolve } from './lazy';
+
+/**
+ * The SQS client every handler uses. Its endpoint comes from the region (or AWS_ENDPOINT_URL_SQS
+ * in the twin), never from a queue URL's host: the twin's SQS server names its queues
+ * `sqs.<region>.localhost`, which need not resolve. Bounded timeouts, as for every dependency.
+ */
+export function createSqsClient(): SQSClient {
+  return new SQSClient({ useQueueUrlAsEndpoint: false, requestHandler: { ...DEPENDENCY_TIMEOUTS } });
+}
 
 /**
  * Hands webhook events to the webhook queue; the delivery handler signs, sends and retries them.

@@ -4,7 +4,6 @@ import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Tracer } from '@aws-lambda-powertools/tracer';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import {
   DEPENDENCY_RETRY_AFTER_SECONDS,
@@ -16,7 +15,7 @@ import { JwtVerifier } from '../adapters/jwt-verifier';
 import { lazy } from '../adapters/lazy';
 import { createS3Client, S3ObjectStore } from '../adapters/s3-object-store';
 import { SecretsManagerSigningKeys, StaticSigningKeys } from '../adapters/signing-keys';
-import { SqsNotifier } from '../adapters/sqs-notifier';
+import { createSqsClient, SqsNotifier } from '../adapters/sqs-notifier';
 import { createTelemetry } from '../adapters/telemetry';
 import { ValkeyCache } from '../adapters/valkey-cache';
 import { ApiError } from '../core/errors';
@@ -77,11 +76,7 @@ export function createApiRuntime(env: NodeJS.ProcessEnv = process.env): ApiRunti
     policy: settings.policy,
     notifier: settings.webhookQueueUrl
       ? new SqsNotifier(
-          lazy(() =>
-            tracer.captureAWSv3Client(
-              new SQSClient({ useQueueUrlAsEndpoint: false, requestHandler: { ...DEPENDENCY_TIMEOUTS } }),
-            ),
-          ),
+          lazy(() => tracer.captureAWSv3Client(createSqsClient())),
           settings.webhookQueueUrl,
         )
       : undefined,

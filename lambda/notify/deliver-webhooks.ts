@@ -1,8 +1,9 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { ChangeMessageVisibilityCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityCommand } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { DEPENDENCY_TIMEOUTS } from '../adapters/dependency-outage';
 import { lazy } from '../adapters/lazy';
+import { createSqsClient } from '../adapters/sqs-notifier';
 import { createTelemetry } from '../adapters/telemetry';
 import { deliverWebhook } from './deliver';
 import { type BatchReport, deliverBatch } from './deliver-batch';
@@ -19,14 +20,8 @@ import { SecretsManagerWebhookSecret, StaticWebhookSecret } from './webhook-secr
 
 const settings = readWebhookSettings(process.env);
 const { logger, metrics, tracer, count } = createTelemetry(WEBHOOK_TELEMETRY);
-// The endpoint comes from the region (or AWS_ENDPOINT_URL_SQS in the twin), never from the queue
-// URL's host: the twin's SQS server names its queues `sqs.<region>.localhost`, which need not resolve.
 // Built on first use, as Secrets Manager below: a batch delivered at the first attempt postpones nothing.
-const sqs = lazy(() =>
-  tracer.captureAWSv3Client(
-    new SQSClient({ useQueueUrlAsEndpoint: false, requestHandler: { ...DEPENDENCY_TIMEOUTS } }),
-  ),
-);
+const sqs = lazy(() => tracer.captureAWSv3Client(createSqsClient()));
 const secret = settings.secretArn
   ? new SecretsManagerWebhookSecret(
       settings.secretArn,

@@ -1,11 +1,10 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
 import { DEPENDENCY_TIMEOUTS } from '../adapters/dependency-outage';
 import { DynamoDbCatalog } from '../adapters/dynamodb-catalog';
 import { lazy } from '../adapters/lazy';
 import { createS3Client, S3ObjectStore } from '../adapters/s3-object-store';
-import { SqsNotifier } from '../adapters/sqs-notifier';
+import { createSqsClient, SqsNotifier } from '../adapters/sqs-notifier';
 import { createTelemetry } from '../adapters/telemetry';
 import { ValkeyCache } from '../adapters/valkey-cache';
 import { CATALOG_SCHEMA } from '../api/routes';
@@ -43,11 +42,7 @@ const deps: CompletionDeps = {
   media: new S3ObjectStore(s3, settings.mediaBucket),
   notifier: settings.webhookQueueUrl
     ? new SqsNotifier(
-        lazy(() =>
-          tracer.captureAWSv3Client(
-            new SQSClient({ useQueueUrlAsEndpoint: false, requestHandler: { ...DEPENDENCY_TIMEOUTS } }),
-          ),
-        ),
+        lazy(() => tracer.captureAWSv3Client(createSqsClient())),
         settings.webhookQueueUrl,
       )
     : { publish: async () => undefined },
