@@ -45,7 +45,7 @@ import { PROJECT_ROOT } from '../lib/functions';
 import { proxyEvent } from '../local/api-gateway-event';
 import { s3Notification } from '../local/s3-notifications';
 import { startLocalServers } from '../test/support/local-servers';
-import { writeResultsSection } from './results';
+import { median, writeResultsSection } from './results';
 
 const RUNS = Number(process.env.COLD_START_RUNS ?? 9);
 const TARGET = 0.5;
@@ -248,14 +248,6 @@ const zodAsNamedImport: Plugin = {
       loader: 'ts',
     }));
   },
-};
-
-const median = (values: readonly number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1
-    ? (sorted[middle] as number)
-    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 };
 
 interface Run {
