@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { UPLOAD_PART_CORS } from '../lambda/api/routes';
+import { S3_MIN_PART_BYTES } from '../lambda/core/upload-plan';
 import { storeCompletedUploadsAsParts } from './part-backed-objects';
 
 // s3rver ships no types.
@@ -170,7 +171,9 @@ async function putPart(dir: string, partNumber: number, content: NodeJS.Readable
 
 /**
  * S3's checks of a CompleteMultipartUpload's part list: ascending part numbers (InvalidPartOrder),
- * and each one uploaded with the ETag given (InvalidPart). ETags come without their quotes.
+ * each one uploaded with the ETag given (InvalidPart), and every part but the last at least 5 MiB
+ * (EntityTooSmall), so that a client cut too fine fails here as it would on AWS. ETags come
+ * without their quotes.
  */
 async function checkCompletedParts(dir: string, parts: readonly { number: number; etag: string }[]): Promise<void> {
   if (parts.some((part, index) => index > 0 && part.number <= (parts[index - 1] as { number: number }).number)) {
@@ -186,6 +189,16 @@ async function checkCompletedParts(dir: string, parts: readonly { number: number
         'InvalidPart',
         "One or more of the specified parts could not be found. The part may not have been uploaded, or the specified entity tag may not have matched the part's entity tag.",
       );
+    }
+  }
+  for (const part of parts.slice(0, -1)) {
+    const { size } = await fs.stat(join(dir, String(part.number)));
+    if (size < S3_MIN_PART_BYTES) {
+      throw new S3Error('EntityTooSmall', 'Your proposed upload is smaller than the minimum allowed size', {
+        ProposedSize: size,
+        MinSizeAllowed: S3_MIN_PART_BYTES,
+        PartNumber: part.number,
+      });
     }
   }
 }

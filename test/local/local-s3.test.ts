@@ -159,6 +159,45 @@ it('answers NoSuchUpload to ListParts once the upload is aborted', async () => {
   expect(await listPartsError(key, uploadId)).toBe('NoSuchUpload');
 });
 
+it('refuses to complete an upload whose part other than the last is under 5 MiB, as S3 does, and keeps the upload', async () => {
+  // Prepare: part 1 is 1 KiB short of 5 MiB.
+  const key = 'uploads/too-small.mp4';
+  const uploadId = await createUpload(key);
+  const tooSmall = await uploadPart(key, uploadId, 1, randomBytes(5 * MiB - 1024));
+  const last = await uploadPart(key, uploadId, 2, randomBytes(10));
+  const complete = (parts: { PartNumber: number; ETag?: string }[]) =>
+    s3.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: BUCKET,
+        Key: key,
+        UploadId: uploadId,
+        MultipartUpload: { Parts: parts },
+      }),
+    );
+
+  // Act
+  const refused = await complete([tooSmall, last]).then(
+    () => undefined,
+    (error: Error & { $metadata?: { httpStatusCode?: number } }) => ({
+      name: error.name,
+      status: error.$metadata?.httpStatusCode,
+    }),
+  );
+  const head = await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key })).then(
+    () => 'found',
+    (error: Error) => error.name,
+  );
+  const partsAfter = await listParts(key, uploadId);
+  // The small part alone is the last part, which may be of any size.
+  const alone = await complete([tooSmall]);
+
+  // Assess
+  expect(refused).toEqual({ name: 'EntityTooSmall', status: 400 });
+  expect(head).toBe('NotFound');
+  expect(partsAfter.map((part) => part.partNumber)).toEqual([1, 2]);
+  expect(alone.Key).toBe(key);
+});
+
 it('answers NoSuchUpload to ListParts once the upload is completed', async () => {
   // Prepare
   const key = 'uploads/completed.mp4';
