@@ -67,6 +67,23 @@ async function uploadPart(key: string, uploadId: string, partNumber: number, bod
   return { PartNumber: partNumber, ETag };
 }
 
+/** CompleteMultipartUpload of `key` with `parts`, through `client` (the test's server by default). */
+function completeParts(
+  key: string,
+  uploadId: string,
+  parts: readonly { PartNumber: number; ETag?: string }[],
+  client: S3Client = s3,
+) {
+  return client.send(
+    new CompleteMultipartUploadCommand({
+      Bucket: BUCKET,
+      Key: key,
+      UploadId: uploadId,
+      MultipartUpload: { Parts: [...parts] },
+    }),
+  );
+}
+
 async function listParts(key: string, uploadId: string) {
   const { Parts } = await s3.send(new ListPartsCommand({ Bucket: BUCKET, Key: key, UploadId: uploadId }));
   return (Parts ?? []).map((part) => ({ partNumber: part.PartNumber, size: part.Size, etag: part.ETag }));
@@ -121,14 +138,7 @@ it('lists only the parts that finished when a part’s PUT is cut off, and takes
   const listedAfterCut = await listParts(key, uploadId);
   const second = await uploadPart(key, uploadId, 2, part2);
   const listedAfterRetry = await listParts(key, uploadId);
-  await s3.send(
-    new CompleteMultipartUploadCommand({
-      Bucket: BUCKET,
-      Key: key,
-      UploadId: uploadId,
-      MultipartUpload: { Parts: [first, second] },
-    }),
-  );
+  await completeParts(key, uploadId, [first, second]);
   const object = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
   const stored = Buffer.from(
     await (object.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray(),
@@ -165,18 +175,9 @@ it('refuses to complete an upload whose part other than the last is under 5 MiB,
   const uploadId = await createUpload(key);
   const tooSmall = await uploadPart(key, uploadId, 1, randomBytes(5 * MiB - 1024));
   const last = await uploadPart(key, uploadId, 2, randomBytes(10));
-  const complete = (parts: { PartNumber: number; ETag?: string }[]) =>
-    s3.send(
-      new CompleteMultipartUploadCommand({
-        Bucket: BUCKET,
-        Key: key,
-        UploadId: uploadId,
-        MultipartUpload: { Parts: parts },
-      }),
-    );
 
   // Act
-  const refused = await complete([tooSmall, last]).then(
+  const refused = await completeParts(key, uploadId, [tooSmall, last]).then(
     () => undefined,
     (error: Error & { $metadata?: { httpStatusCode?: number } }) => ({
       name: error.name,
@@ -189,7 +190,7 @@ it('refuses to complete an upload whose part other than the last is under 5 MiB,
   );
   const partsAfter = await listParts(key, uploadId);
   // The small part alone is the last part, which may be of any size.
-  const alone = await complete([tooSmall]);
+  const alone = await completeParts(key, uploadId, [tooSmall]);
 
   // Assess
   expect(refused).toEqual({ name: 'EntityTooSmall', status: 400 });
@@ -205,14 +206,7 @@ it('answers NoSuchUpload to ListParts once the upload is completed', async () =>
   const part = await uploadPart(key, uploadId, 1, randomBytes(1024));
 
   // Act
-  await s3.send(
-    new CompleteMultipartUploadCommand({
-      Bucket: BUCKET,
-      Key: key,
-      UploadId: uploadId,
-      MultipartUpload: { Parts: [part] },
-    }),
-  );
+  await completeParts(key, uploadId, [part]);
 
   // Assess
   expect(await listPartsError(key, uploadId)).toBe('NoSuchUpload');
@@ -222,14 +216,7 @@ it('answers NoSuchUpload to ListParts once the upload is completed', async () =>
 async function completedUpload(key: string, bodies: readonly Buffer[]) {
   const uploadId = await createUpload(key);
   const parts = await Promise.all(bodies.map((body, index) => uploadPart(key, uploadId, index + 1, body)));
-  const completed = await s3.send(
-    new CompleteMultipartUploadCommand({
-      Bucket: BUCKET,
-      Key: key,
-      UploadId: uploadId,
-      MultipartUpload: { Parts: parts },
-    }),
-  );
+  const completed = await completeParts(key, uploadId, parts);
   return { uploadId, completed };
 }
 
@@ -348,14 +335,7 @@ describe('a completed multipart upload, kept as its parts', () => {
     // Act: the SDK sends the same CompleteMultipartUpload again after the 500.
     let opens = 0;
     try {
-      await s3.send(
-        new CompleteMultipartUploadCommand({
-          Bucket: BUCKET,
-          Key: key,
-          UploadId: uploadId,
-          MultipartUpload: { Parts: parts },
-        }),
-      );
+      await completeParts(key, uploadId, parts);
     } finally {
       opens = open.mock.calls.length;
       open.mockRestore();
@@ -485,14 +465,7 @@ describe('a CompleteMultipartUpload that takes a while', () => {
     const { uploadId, uploaded } = await startUpload(key, [randomBytes(5 * MiB), randomBytes(10)]);
 
     // Act
-    const result = await slowS3.send(
-      new CompleteMultipartUploadCommand({
-        Bucket: BUCKET,
-        Key: key,
-        UploadId: uploadId,
-        MultipartUpload: { Parts: uploaded },
-      }),
-    );
+    const result = await completeParts(key, uploadId, uploaded, slowS3);
 
     // Assess
     expect(result.Key).toBe(key);
@@ -507,19 +480,10 @@ describe('a CompleteMultipartUpload that takes a while', () => {
 
     // Act
     const raw = await completeRaw(key, uploadId, wrong);
-    const viaSdk = await slowS3
-      .send(
-        new CompleteMultipartUploadCommand({
-          Bucket: BUCKET,
-          Key: key,
-          UploadId: uploadId,
-          MultipartUpload: { Parts: wrong },
-        }),
-      )
-      .then(
-        () => undefined,
-        (error: Error) => error.name,
-      );
+    const viaSdk = await completeParts(key, uploadId, wrong, slowS3).then(
+      () => undefined,
+      (error: Error) => error.name,
+    );
 
     // Assess
     expect(raw.status).toBe(200);
