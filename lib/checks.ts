@@ -1,17 +1,18 @@
-import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
 import { type App, ArnFormat, type CfnElement, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { ScopedCfnGuardValidator } from './scoped-cfn-guard';
 
 /**
  * Compliance checks that run on every synth: cdk-nag's AwsSolutions pack and cfn-guard with the
- * Control Tower proactive rules. A finding fails the synth unless acknowledged on the resource
- * with `Validations.of(resource).acknowledge({ id, reason })` and a reason specific to it.
+ * Control Tower proactive rules (each template against the rules for its resource types). A
+ * finding fails the synth unless acknowledged on the resource with
+ * `Validations.of(resource).acknowledge({ id, reason })` and a reason specific to it.
  */
 export function addComplianceChecks(app: App): void {
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new CfnGuardValidator());
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ScopedCfnGuardValidator());
 }
 
 /** Acknowledgement ids of the cdk-nag AwsSolutions rules we acknowledge somewhere. */
