@@ -10,7 +10,7 @@
 import { cpus } from 'node:os';
 import autocannon from 'autocannon';
 import Redis from 'ioredis';
-import { api, signIn, startTwinProcess, type TwinProcess } from '../test/support/twin-process';
+import { api, signIn, startTwinProcess, type TwinProcess } from '../local/harness/twin-process';
 import { median, writeResultsSection } from './results';
 
 /** Distinct videos: each cold run asks for every one of them exactly once. */
@@ -40,6 +40,8 @@ async function load(twin: TwinProcess, token: string, amount: number, pathOf: (i
   let sent = 0;
   const started = performance.now();
   let lastAnswerAt = started;
+  // Without a callback autocannon answers its instance, which is also a promise of the result;
+  // its types give only the promise.
   const run = autocannon({
     url: twin.apiUrl,
     connections: CONNECTIONS,
@@ -47,7 +49,7 @@ async function load(twin: TwinProcess, token: string, amount: number, pathOf: (i
     duration: RUN_LIMIT_SECONDS,
     headers: { authorization: `Bearer ${token}` },
     requests: [{ method: 'GET', setupRequest: (request) => ({ ...request, path: pathOf(sent++) }) }],
-  });
+  }) as unknown as autocannon.Instance & Promise<autocannon.Result>;
   run.on('response', () => {
     lastAnswerAt = performance.now();
   });

@@ -21,8 +21,8 @@ import { mintPlaybackToken, playbackPath, type SigningKey } from '../lambda/core
 import { DEFAULT_LADDER } from '../lambda/core/rendition-ladder';
 import { DEFAULT_CONFIG } from '../lib/config';
 import type { EdgeServer } from '../local/edge-server';
-import { startTestEdge } from '../test/support/edge';
-import { type LocalServers, startLocalServers } from '../test/support/local-servers';
+import { startTestEdge } from '../local/harness/edge';
+import { type LocalServers, startLocalServers } from '../local/harness/local-servers';
 import { writeResultsSection } from './results';
 
 const VIEWERS = 100;

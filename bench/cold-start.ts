@@ -39,12 +39,13 @@ import type { VideoRecord } from '../lambda/core/video';
 import { webhookEvent } from '../lambda/core/webhook-event';
 import { WEBHOOK_ENV, WEBHOOK_SECRET } from '../lambda/notify/environment';
 import { PIPELINE_ENV } from '../lambda/transcode/environment';
+import { buildJobStateEvent } from '../lambda/transcode/job-state-event-builder';
 import { createVodApp } from '../lib/app';
 import { CONFIG_CONTEXT_KEY } from '../lib/config';
 import { PROJECT_ROOT } from '../lib/functions';
 import { proxyEvent } from '../local/api-gateway-event';
+import { startLocalServers } from '../local/harness/local-servers';
 import { s3Notification } from '../local/s3-notifications';
-import { startLocalServers } from '../test/support/local-servers';
 import { median, writeResultsSection } from './results';
 
 const RUNS = Number(process.env.COLD_START_RUNS ?? 9);
@@ -357,26 +358,16 @@ function firstEvent(entry: string, uploadBucket: string): { event: unknown; chec
       };
     case 'lambda/transcode/job-state-change.ts':
       return {
-        event: {
-          version: '0',
-          id: randomUUID(),
-          'detail-type': 'MediaConvert Job State Change',
-          source: 'aws.mediaconvert',
-          account: '000000000000',
-          time: new Date().toISOString(),
-          region: 'eu-west-1',
-          resources: [],
-          detail: {
-            timestamp: Date.now(),
-            accountId: '000000000000',
-            queue: 'arn:aws:mediaconvert:eu-west-1:000000000000:queues/bench',
+        event: buildJobStateEvent(
+          { accountId: '000000000000', region: 'eu-west-1' },
+          {
             jobId: 'bench-job',
             status: 'ERROR',
             userMetadata: { videoId: MISSING_ID, uploadId: 'bench-upload' },
             errorCode: 1010,
             errorMessage: 'bench',
           },
-        },
+        ),
         check: (result) => result?.result === 'dropped',
       };
     case 'lambda/notify/deliver-webhooks.ts':

@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { api, signIn, startTwinProcess, type TwinProcess, waitUntilFinished } from '../test/support/twin-process';
+import { api, signIn, startTwinProcess, type TwinProcess, waitUntilFinished } from '../local/harness/twin-process';
 import { median, writeResultsSection } from './results';
 
 const FILE_BYTES = 2 * 1024 ** 3;
@@ -39,7 +39,7 @@ async function writeSourceFile(path: string): Promise<string> {
   const out = createWriteStream(path);
   for (let written = 0; written < FILE_BYTES; written += block.length) {
     hash.update(block);
-    if (!out.write(block)) await new Promise((resolve) => out.once('drain', resolve));
+    if (!out.write(block)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
   }
   await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
   return hash.digest('hex');

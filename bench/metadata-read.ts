@@ -16,8 +16,8 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import Redis from 'ioredis';
 import type { VideoRecord } from '../lambda/core/video';
 import { proxyEvent } from '../local/api-gateway-event';
-import { startLocalServers } from '../test/support/local-servers';
-import { seededRandom } from '../test/support/seeded-random';
+import { startLocalServers } from '../local/harness/local-servers';
+import { seededRandom } from '../local/harness/seeded-random';
 import { writeResultsSection } from './results';
 
 const VIDEOS = 100_000;
@@ -94,10 +94,10 @@ async function main(): Promise<void> {
   // Count the cache's outcomes through the same hook that feeds the CacheHit/CacheMiss metrics.
   const metrics = sharedRuntime().metrics;
   const addMetric = metrics.addMetric.bind(metrics);
-  metrics.addMetric = (name, unit, value) => {
+  metrics.addMetric = (name, unit, value, resolution) => {
     if (name === 'CacheHit') hits++;
     if (name === 'CacheMiss') misses++;
-    addMetric(name, unit, value);
+    return addMetric(name, unit, value, resolution);
   };
 
   process.stdout.write(`seeding ${VIDEOS} videos into dynalite… `);

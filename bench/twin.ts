@@ -6,7 +6,7 @@
  * this one run on this machine, the twin started exactly as the README starts it.
  */
 import { cpus } from 'node:os';
-import { makeClip } from '../test/support/clips';
+import { makeClip } from '../local/harness/clips';
 import {
   api,
   signIn,
@@ -14,7 +14,7 @@ import {
   type TwinProcess,
   uploadVideo,
   waitUntilFinished,
-} from '../test/support/twin-process';
+} from '../local/harness/twin-process';
 import { median, writeResultsSection } from './results';
 
 const STARTS = 5;

@@ -22,12 +22,12 @@ import {
   SUBMIT_LIMITS,
   UPLOAD_QUEUE_VISIBILITY_SECONDS,
 } from '../lambda/transcode/environment';
+import type { MediaConvertJobStateEvent } from '../lambda/transcode/job-state-event';
 import { createUploadConsumer } from '../lambda/transcode/upload-consumer';
 import type { PlatformConfig } from '../lib/config';
 import { type ProxyHandler, startApiServer } from './api-server';
 import { createCatalogTable } from './catalog-table';
 import { startEdgeServer } from './edge-server';
-import { FfmpegTranscoder, type MediaConvertJobStateEvent } from './ffmpeg-transcoder';
 import { localHandlerEnvironment } from './handler-environment';
 import { createLocalIdentity, type IdentityKey, newIdentityKey } from './identity-issuer';
 import { listenOnLoopback, portInUse } from './ports';
@@ -37,6 +37,7 @@ import { startLocalS3Process } from './s3-server-process';
 import { SqsEventSource } from './sqs-event-source';
 import { createQueueWithDeadLetter, startLocalSqs } from './sqs-server';
 import { TokenBucketLimiter } from './token-bucket';
+import { FfmpegTranscoder } from './transcoder/ffmpeg-transcoder';
 
 // dynalite ships no types.
 // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -3,8 +3,74 @@ import type { JobStateChange } from '../core/transcoding';
 
 /**
  * MediaConvert's "MediaConvert Job State Change" event, as EventBridge delivers it (and as the
- * local twin's transcoder emits it). Only final states matter; the rule lets only them through.
+ * local twin's transcoder emits it, built by ./job-state-event-builder.ts): its shape, and its
+ * parser. Only final states matter; the rule lets only them through.
  */
+
+export const FINAL_JOB_STATES = ['COMPLETE', 'ERROR', 'CANCELED'] as const;
+
+/** Every status the event may carry; only the final ones end a job. */
+export const JOB_STATUSES = [
+  'SUBMITTED',
+  'PROGRESSING',
+  'STATUS_UPDATE',
+  'INPUT_INFORMATION',
+  'NEW_WARNING',
+  'QUEUE_HOP',
+  ...FINAL_JOB_STATES,
+] as const;
+
+export type JobStatus = (typeof JOB_STATUSES)[number];
+
+export interface MediaConvertOutputDetail {
+  readonly outputFilePaths: readonly string[];
+  /** Absent on frame captures, as MediaConvert reports them. */
+  readonly durationInMs?: number;
+  readonly videoDetails: {
+    readonly widthInPx: number;
+    readonly heightInPx: number;
+    readonly averageBitrate?: number;
+  };
+}
+
+export interface MediaConvertOutputGroupDetail {
+  readonly type: 'HLS_GROUP' | 'FILE_GROUP';
+  /** The master playlist, on the HLS group. */
+  readonly playlistFilePaths?: readonly string[];
+  readonly outputDetails: readonly MediaConvertOutputDetail[];
+}
+
+export interface MediaConvertJobDetail {
+  /** Epoch milliseconds. */
+  readonly timestamp: number;
+  readonly accountId: string;
+  /** The queue's ARN. */
+  readonly queue: string;
+  readonly jobId: string;
+  readonly status: JobStatus;
+  /** What the job was created with; this pipeline's jobs carry `videoId` and `uploadId`. */
+  readonly userMetadata?: Readonly<Record<string, string>>;
+  /** On COMPLETE: what the job wrote. */
+  readonly outputGroupDetails?: readonly MediaConvertOutputGroupDetail[];
+  /** On ERROR. */
+  readonly errorCode?: number;
+  readonly errorMessage?: string;
+}
+
+/** A "MediaConvert Job State Change" event as EventBridge delivers it. */
+export interface MediaConvertJobStateEvent {
+  readonly version: '0';
+  readonly id: string;
+  readonly 'detail-type': 'MediaConvert Job State Change';
+  readonly source: 'aws.mediaconvert';
+  readonly account: string;
+  /** ISO 8601, whole seconds. */
+  readonly time: string;
+  readonly region: string;
+  /** The job's ARN. */
+  readonly resources: readonly string[];
+  readonly detail: MediaConvertJobDetail;
+}
 
 const OutputDetailSchema = z.object({ durationInMs: z.number().nonnegative().optional() }).loose();
 
@@ -24,8 +90,6 @@ const JobStateEventSchema = z.object({
     })
     .loose(),
 });
-
-export const FINAL_JOB_STATES = ['COMPLETE', 'ERROR', 'CANCELED'] as const;
 
 export type ParsedJobEvent = { readonly change: JobStateChange } | { readonly ignored: string };
 

@@ -2,7 +2,7 @@ import { DynamoDbCatalog } from '../../lambda/adapters/dynamodb-catalog';
 import { CATALOG_SCHEMA } from '../../lambda/api/routes';
 import { ConditionFailed } from '../../lambda/core/ports';
 import type { VideoRecord } from '../../lambda/core/video';
-import { type LocalServers, startLocalServers } from '../support/local-servers';
+import { type LocalServers, startLocalServers } from '../../local/harness/local-servers';
 
 let servers: LocalServers;
 let catalog: DynamoDbCatalog;

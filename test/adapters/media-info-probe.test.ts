@@ -2,8 +2,8 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import fc from 'fast-check';
 import { MediaInfoProbe } from '../../lambda/adapters/media-info-probe';
 import { S3ObjectStore } from '../../lambda/adapters/s3-object-store';
-import { makeClip, NOT_A_VIDEO } from '../support/clips';
-import { type LocalServers, startLocalServers } from '../support/local-servers';
+import { makeClip, NOT_A_VIDEO } from '../../local/harness/clips';
+import { type LocalServers, startLocalServers } from '../../local/harness/local-servers';
 
 let servers: LocalServers;
 let store: S3ObjectStore;

@@ -1,5 +1,5 @@
+import { freePort } from '../../local/harness/local-servers';
 import { type ApiHarness, startApiHarness } from '../support/api-harness';
-import { freePort } from '../support/local-servers';
 import { createVideo } from '../support/videos';
 
 /**

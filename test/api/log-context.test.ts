@@ -1,6 +1,6 @@
 import { createApiRuntime } from '../../lambda/api/runtime';
 import { proxyEvent } from '../../local/api-gateway-event';
-import { type LocalServers, startLocalServers } from '../support/local-servers';
+import { type LocalServers, startLocalServers } from '../../local/harness/local-servers';
 import { logLinesDuring } from '../support/log-lines';
 
 /** Every log line of a request names the request and, on the video routes, the video. */

@@ -1,6 +1,6 @@
 import { verifyPlaybackToken } from '../../lambda/core/playback-token';
+import { TEST_CDN, TEST_SIGNING_KEY } from '../../local/harness/local-servers';
 import { type ApiHarness, startApiHarness } from '../support/api-harness';
-import { TEST_CDN, TEST_SIGNING_KEY } from '../support/local-servers';
 import { createVideo, expectApiError, markReady, outputsOf, processingVideo } from '../support/videos';
 
 const PUBLIC_TTL_SECONDS = 86_400;

@@ -1,5 +1,5 @@
 import { request } from 'node:http';
-import { api, signIn, startTwinProcess, type TwinProcess } from '../support/twin-process';
+import { api, signIn, startTwinProcess, type TwinProcess } from '../../local/harness/twin-process';
 
 /**
  * What an attacker sends, against the twin as the README starts it: every answer is a

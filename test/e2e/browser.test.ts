@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { planUpload } from '../../lambda/core/upload-plan';
-import { makeClip } from '../support/clips';
-import { startTwinProcess, type TwinProcess } from '../support/twin-process';
+import { makeClip } from '../../local/harness/clips';
+import { startTwinProcess, type TwinProcess } from '../../local/harness/twin-process';
 
 /**
  * The twin's web page in Debian's Chromium (never a downloaded browser): sign in, upload a clip

@@ -8,8 +8,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { mintPlaybackToken, playbackPath } from '../../lambda/core/playback-token';
 import { signatureHeader } from '../../lambda/notify/signature';
-import { freePort, portInUse } from '../../local/ports';
-import { makeClip } from '../support/clips';
+import { makeClip } from '../../local/harness/clips';
 import {
   api,
   signIn,
@@ -18,7 +17,8 @@ import {
   type TwinProcess,
   uploadVideo,
   waitUntilFinished,
-} from '../support/twin-process';
+} from '../../local/harness/twin-process';
+import { freePort, portInUse } from '../../local/ports';
 
 const run = promisify(execFile);
 

@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
-import { makeClip } from '../support/clips';
-import { api, signIn, startTwinProcess, type TwinProcess, waitUntilFinished } from '../support/twin-process';
+import { makeClip } from '../../local/harness/clips';
+import { api, signIn, startTwinProcess, type TwinProcess, waitUntilFinished } from '../../local/harness/twin-process';
 
 /**
  * The twin killed outright (SIGKILL to its whole process group) in the middle of a multipart

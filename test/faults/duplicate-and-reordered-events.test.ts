@@ -5,12 +5,13 @@ import type { VideoStatus } from '../../lambda/core/schemas';
 import type { PipelineOutcome } from '../../lambda/core/transcoding';
 import { type WebhookEvent, webhookEvent } from '../../lambda/core/webhook-event';
 import { PIPELINE_ENV } from '../../lambda/transcode/environment';
+import { buildJobStateEvent } from '../../lambda/transcode/job-state-event-builder';
+import { makeClip } from '../../local/harness/clips';
+import type { LocalQueue } from '../../local/harness/local-servers';
 import { s3Notification } from '../../local/s3-notifications';
 import { type ApiHarness, startApiHarness, uploadParts } from '../support/api-harness';
-import { makeClip } from '../support/clips';
-import { MEDIACONVERT_QUEUE_ARN, mediaConvertJobEvent } from '../support/job-state-events';
-import type { LocalQueue } from '../support/local-servers';
 import { type MediaConvertEndpoint, startMediaConvertEndpoint } from '../support/mediaconvert-endpoint';
+import { MEDIACONVERT_QUEUE_ARN, TEST_MEDIACONVERT } from '../support/mediaconvert-origin';
 import { takeAll } from '../support/queues';
 import { sqsRecord } from '../support/sqs-records';
 import { catalogOf, createVideo } from '../support/videos';
@@ -200,14 +201,22 @@ async function deliverNotification(video: Video, step: Notify): Promise<void> {
 
 /** The event EventBridge delivers for a MediaConvert job of the video reaching `status`. */
 function jobStateEvent(video: Video, jobId: string, uploadId: string, status: JobStatus) {
-  return mediaConvertJobEvent(jobId, status, {
+  return buildJobStateEvent(TEST_MEDIACONVERT, {
+    jobId,
+    status,
     userMetadata: { videoId: video.id, uploadId },
     ...(status === 'COMPLETE'
       ? {
           outputGroupDetails: [
             {
               type: 'HLS_GROUP',
-              outputDetails: [{ durationInMs: 1000, videoDetails: { widthInPx: 640, heightInPx: 360 } }],
+              outputDetails: [
+                {
+                  outputFilePaths: [`s3://media-bucket/v/${video.id}/hls/master_360p.m3u8`],
+                  durationInMs: 1000,
+                  videoDetails: { widthInPx: 640, heightInPx: 360 },
+                },
+              ],
             },
           ],
         }

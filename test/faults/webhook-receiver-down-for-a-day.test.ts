@@ -15,8 +15,8 @@ import {
   WEBHOOK_RETRY,
 } from '../../lambda/notify/retry-schedule';
 import { SIGNATURE_HEADER, signatureHeader } from '../../lambda/notify/signature';
+import { seededRandom } from '../../local/harness/seeded-random';
 import { sampleEvents } from '../notify/support';
-import { seededRandom } from '../support/seeded-random';
 import { sqsRecord } from '../support/sqs-records';
 
 /**

@@ -5,8 +5,8 @@ import type Redis from 'ioredis';
 import { mintPlaybackToken, playbackPath, type SigningKey } from '../../lambda/core/playback-token';
 import { cacheKeyOf } from '../../lambda/edge/cdn-rules';
 import type { EdgeServer, EdgeServerOptions } from '../../local/edge-server';
-import { startTestEdge } from '../support/edge';
-import { type LocalServers, startLocalServers } from '../support/local-servers';
+import { startTestEdge } from '../../local/harness/edge';
+import { type LocalServers, startLocalServers } from '../../local/harness/local-servers';
 import { rawRequest as call } from '../support/raw-http';
 import { failFastClient } from '../support/redis-clients';
 

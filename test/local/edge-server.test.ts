@@ -7,8 +7,8 @@ import { RATE_LIMITED_BODY } from '../../lambda/core/errors';
 import { mintPlaybackToken, playbackPath, type SigningKey } from '../../lambda/core/playback-token';
 import { PLAYER_CORS_MAX_AGE_SECONDS } from '../../lambda/edge/cdn-rules';
 import type { EdgeServer, EdgeServerOptions } from '../../local/edge-server';
-import { startTestEdge } from '../support/edge';
-import { freePort, type LocalServers, startLocalServers } from '../support/local-servers';
+import { startTestEdge } from '../../local/harness/edge';
+import { freePort, type LocalServers, startLocalServers } from '../../local/harness/local-servers';
 import { rawRequest as call, type RawAnswer } from '../support/raw-http';
 import { failFastClient } from '../support/redis-clients';
 

@@ -1,6 +1,6 @@
 import Redis from 'ioredis';
+import { freePort, RedisServer } from '../../local/harness/local-servers';
 import { type RateDecision, type RateRule, rateLimitHeaders, TokenBucketLimiter } from '../../local/token-bucket';
-import { freePort, RedisServer } from '../support/local-servers';
 import { failFastClient } from '../support/redis-clients';
 
 let server: RedisServer;

@@ -4,9 +4,9 @@ import { SqsNotifier } from '../../lambda/adapters/sqs-notifier';
 import type { WebhookEvent } from '../../lambda/core/webhook-event';
 import { WEBHOOK_ENV, WEBHOOK_SECRET } from '../../lambda/notify/environment';
 import { WEBHOOK_MAX_ATTEMPTS } from '../../lambda/notify/retry-schedule';
+import { freePort } from '../../local/harness/local-servers';
 import { SqsEventSource } from '../../local/sqs-event-source';
 import { type LocalSqs, startLocalSqs } from '../../local/sqs-server';
-import { freePort } from '../support/local-servers';
 import {
   createQueueWithDeadLetter,
   messagesIn,

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { deliverWebhook } from '../../lambda/notify/deliver';
-import { freePort } from '../support/local-servers';
+import { freePort } from '../../local/harness/local-servers';
 
 const SECRET = 'whsec_test_0123456789abcdefghijklmnopqrstuvwxyz';
 

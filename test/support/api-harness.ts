@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { API_ROUTES } from '../../lambda/api/routes';
 import { proxyEvent } from '../../local/api-gateway-event';
-import { type LocalServers, startLocalServers } from './local-servers';
+import { type LocalServers, startLocalServers } from '../../local/harness/local-servers';
 
 type Handler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
 

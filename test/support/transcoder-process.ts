@@ -1,6 +1,6 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import type { TranscodeRequest } from '../../lambda/core/ports';
-import { FfmpegTranscoder } from '../../local/ffmpeg-transcoder';
+import { FfmpegTranscoder } from '../../local/transcoder/ffmpeg-transcoder';
 
 /**
  * A transcoder in a process of its own, for tests that kill that process outright (as SIGKILL

@@ -7,9 +7,11 @@ import { CLAIM_STALE_SECONDS, clientTokenFor, type PipelineOutcome } from '../..
 import { videoCacheKey } from '../../lambda/core/video-cache';
 import type { WebhookEvent } from '../../lambda/core/webhook-event';
 import { PIPELINE_ENV } from '../../lambda/transcode/environment';
+import type { JobStatus } from '../../lambda/transcode/job-state-event';
+import { buildJobStateEvent } from '../../lambda/transcode/job-state-event-builder';
+import type { LocalQueue } from '../../local/harness/local-servers';
 import { type ApiHarness, startApiHarness } from '../support/api-harness';
-import { mediaConvertJobEvent } from '../support/job-state-events';
-import type { LocalQueue } from '../support/local-servers';
+import { TEST_MEDIACONVERT } from '../support/mediaconvert-origin';
 import { cacheClient, catalogOf, processingVideo } from '../support/videos';
 import { messagesIn, receiveAll } from './support';
 
@@ -87,7 +89,7 @@ interface EventOptions {
 }
 
 /** The event EventBridge delivers for a MediaConvert job of `video` reaching `status`. */
-function jobEvent(status: string, video: ClaimedVideo, options: EventOptions = {}) {
+function jobEvent(status: JobStatus, video: ClaimedVideo, options: EventOptions = {}) {
   const jobId = options.jobId ?? video.jobId;
   const durationInMs = options.durationMs ?? 12_500;
   const output = (width: number, height: number) => ({
@@ -95,7 +97,9 @@ function jobEvent(status: string, video: ClaimedVideo, options: EventOptions = {
     durationInMs,
     videoDetails: { widthInPx: width, heightInPx: height, averageBitrate: 1_000_000 },
   });
-  return mediaConvertJobEvent(jobId, status, {
+  return buildJobStateEvent(TEST_MEDIACONVERT, {
+    jobId,
+    status,
     ...(options.userMetadata === null
       ? {}
       : { userMetadata: options.userMetadata ?? { videoId: video.id, uploadId: video.uploadId } }),
@@ -108,7 +112,10 @@ function jobEvent(status: string, video: ClaimedVideo, options: EventOptions = {
               outputDetails: [output(1920, 1080), output(1280, 720), output(960, 540), output(640, 360)],
             },
             { type: 'FILE_GROUP', outputDetails: [output(960, 540)] },
-            { type: 'FILE_GROUP', outputDetails: [{ outputFilePaths: [], videoDetails: { widthInPx: 640 } }] },
+            {
+              type: 'FILE_GROUP',
+              outputDetails: [{ outputFilePaths: [], videoDetails: { widthInPx: 640, heightInPx: 360 } }],
+            },
           ],
         }
       : {}),

@@ -5,10 +5,10 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { CLAIM_STALE_SECONDS, clientTokenFor, UNPROBED_SOURCE } from '../../lambda/core/transcoding';
 import { PIPELINE_ENV } from '../../lambda/transcode/environment';
+import { makeClip, NOT_A_VIDEO } from '../../local/harness/clips';
+import type { LocalQueue } from '../../local/harness/local-servers';
 import { SqsEventSource } from '../../local/sqs-event-source';
 import { type ApiHarness, startApiHarness, uploadParts } from '../support/api-harness';
-import { makeClip, NOT_A_VIDEO } from '../support/clips';
-import type { LocalQueue } from '../support/local-servers';
 import { logLinesDuring } from '../support/log-lines';
 import {
   type CreatedJob,

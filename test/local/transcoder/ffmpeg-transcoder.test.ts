@@ -4,7 +4,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, posix } from 'node:path';
 import { promisify } from 'node:util';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
-import type { SourceInfo, TranscodeRequest } from '../../lambda/core/ports';
+import type { SourceInfo, TranscodeRequest } from '../../../lambda/core/ports';
 import {
   DEFAULT_LADDER,
   hlsPlaylistKey,
@@ -15,14 +15,14 @@ import {
   type TranscodePlan,
   thumbnailKey,
   type VideoRung,
-} from '../../lambda/core/rendition-ladder';
-import { clientTokenFor } from '../../lambda/core/transcoding';
-import { mediaPrefix, sourceKey } from '../../lambda/core/upload-plan';
-import { parseJobStateEvent } from '../../lambda/transcode/job-state-event';
-import { FfmpegTranscoder, type MediaConvertJobStateEvent } from '../../local/ffmpeg-transcoder';
-import { type ClipOptions, makeClip, NOT_A_VIDEO } from '../support/clips';
-import { type LocalServers, startLocalServers } from '../support/local-servers';
-import { scratchDirectories } from '../support/scratch';
+} from '../../../lambda/core/rendition-ladder';
+import { clientTokenFor } from '../../../lambda/core/transcoding';
+import { mediaPrefix, sourceKey } from '../../../lambda/core/upload-plan';
+import { type MediaConvertJobStateEvent, parseJobStateEvent } from '../../../lambda/transcode/job-state-event';
+import { type ClipOptions, makeClip, NOT_A_VIDEO } from '../../../local/harness/clips';
+import { type LocalServers, startLocalServers } from '../../../local/harness/local-servers';
+import { FfmpegTranscoder } from '../../../local/transcoder/ffmpeg-transcoder';
+import { scratchDirectories } from '../../support/scratch';
 
 const run = promisify(execFile);
 

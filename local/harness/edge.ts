@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type Redis from 'ioredis';
 import { keyValueStoreKey, type SigningKey } from '../../lambda/core/playback-token';
 import { DEFAULT_CONFIG } from '../../lib/config';
-import { type EdgeServer, type EdgeServerOptions, startEdgeServer } from '../../local/edge-server';
-import { TokenBucketLimiter } from '../../local/token-bucket';
+import { type EdgeServer, type EdgeServerOptions, startEdgeServer } from '../edge-server';
+import { TokenBucketLimiter } from '../token-bucket';
 import type { LocalServers } from './local-servers';
 
 /**

@@ -3,15 +3,16 @@ import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
 import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
-import type { SourceInfo, TranscodeRequest } from '../../lambda/core/ports';
-import { planTranscode } from '../../lambda/core/rendition-ladder';
-import { clientTokenFor } from '../../lambda/core/transcoding';
-import { mediaPrefix, sourceKey } from '../../lambda/core/upload-plan';
-import { FfmpegTranscoder, type MediaConvertJobStateEvent } from '../../local/ffmpeg-transcoder';
-import { type ClipOptions, makeClip } from '../support/clips';
-import { type LocalServers, startLocalServers } from '../support/local-servers';
-import { scratchDirectories } from '../support/scratch';
-import { TRANSCODER_PROCESS_ENV, type TranscoderProcessSettings } from '../support/transcoder-process';
+import type { SourceInfo, TranscodeRequest } from '../../../lambda/core/ports';
+import { planTranscode } from '../../../lambda/core/rendition-ladder';
+import { clientTokenFor } from '../../../lambda/core/transcoding';
+import { mediaPrefix, sourceKey } from '../../../lambda/core/upload-plan';
+import type { MediaConvertJobStateEvent } from '../../../lambda/transcode/job-state-event';
+import { type ClipOptions, makeClip } from '../../../local/harness/clips';
+import { type LocalServers, startLocalServers } from '../../../local/harness/local-servers';
+import { FfmpegTranscoder } from '../../../local/transcoder/ffmpeg-transcoder';
+import { scratchDirectories } from '../../support/scratch';
+import { TRANSCODER_PROCESS_ENV, type TranscoderProcessSettings } from '../../support/transcoder-process';
 
 /**
  * The transcoder finishes what it accepted, as MediaConvert does: a job cut short by a stop (or
@@ -283,7 +284,7 @@ describe('the transcoder across a stop', () => {
       request,
     };
     const child = spawn(process.execPath, ['--import', 'tsx', join('test', 'support', 'transcoder-process.ts')], {
-      cwd: resolve(__dirname, '..', '..'),
+      cwd: resolve(__dirname, '..', '..', '..'),
       env: { ...process.env, [TRANSCODER_PROCESS_ENV]: JSON.stringify(settings) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

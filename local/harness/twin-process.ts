@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { SigningKey } from '../../lambda/core/playback-token';
-import { freePort, portInUse } from '../../local/ports';
+import { freePort, portInUse } from '../ports';
 
 /** The twin started as the README starts it (`npm start`), in its own process group. */
 export interface TwinProcess {
@@ -167,6 +167,7 @@ export async function api(
   method: string,
   path: string,
   options: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
+  // biome-ignore lint/suspicious/noExplicitAny: the JSON answer of any route; each caller reads the fields of the route it called.
 ): Promise<{ status: number; headers: Headers; body: any }> {
   const response = await fetch(`${baseUrl}${path}`, {
     method,
@@ -229,7 +230,13 @@ export async function uploadVideo(
 }
 
 /** Polls the video until its status is final; returns it. */
-export async function waitUntilFinished(baseUrl: string, token: string, id: string, timeoutMs = 120_000): Promise<any> {
+export async function waitUntilFinished(
+  baseUrl: string,
+  token: string,
+  id: string,
+  timeoutMs = 120_000,
+  // biome-ignore lint/suspicious/noExplicitAny: the video as the API answers it, read field by field by the caller.
+): Promise<any> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const { body } = await api(baseUrl, 'GET', `/videos/${id}`, { token });

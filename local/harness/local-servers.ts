@@ -4,13 +4,13 @@ import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { createCatalogTable } from '../../local/catalog-table';
-import { localHandlerEnvironment } from '../../local/handler-environment';
-import { type IdentityIssuer, startIdentityIssuer } from '../../local/identity-issuer';
-import { type LocalS3, startLocalS3 } from '../../local/local-s3';
-import { freePort, listenOnLoopback } from '../../local/ports';
-import { RedisServer } from '../../local/redis-server';
-import { createQueueWithDeadLetter, type QueueWithDeadLetter, startLocalSqs } from '../../local/sqs-server';
+import { createCatalogTable } from '../catalog-table';
+import { localHandlerEnvironment } from '../handler-environment';
+import { type IdentityIssuer, startIdentityIssuer } from '../identity-issuer';
+import { type LocalS3, startLocalS3 } from '../local-s3';
+import { freePort, listenOnLoopback } from '../ports';
+import { RedisServer } from '../redis-server';
+import { createQueueWithDeadLetter, type QueueWithDeadLetter, startLocalSqs } from '../sqs-server';
 
 // dynalite ships no types.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
