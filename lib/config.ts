@@ -199,7 +199,7 @@ export interface PlatformConfig {
   readonly userPoolClientId?: string;
   /**
    * The HTTPS endpoint that receives signed `video.ready`, `video.failed` and `video.deleted`
-   * events (see README, Webhooks).
+   * events (see docs/webhooks.md).
    * @default - no webhooks
    */
   readonly webhookUrl?: string;

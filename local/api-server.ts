@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, readdirSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { z } from 'zod';
@@ -58,6 +59,17 @@ export const GATEWAY_MAX_BODY_BYTES = 10 * 1024 * 1024;
 /** The stack's `minCompressionSize`. */
 export const MIN_COMPRESSION_BYTES = 1024;
 export const DEV_TOKENS_PATH = '/dev/tokens';
+
+/**
+ * Every `.js` file of `directory` as a static file at `/<name>`, served as JavaScript: the web
+ * page's ES modules, so that a module added there is served without being listed here.
+ */
+export function scriptModules(directory: string): ApiServerOptions['staticFiles'] {
+  const scripts = readdirSync(directory).filter((name) => name.endsWith('.js'));
+  return Object.fromEntries(
+    scripts.map((name) => [`/${name}`, { path: join(directory, name), contentType: 'text/javascript; charset=utf-8' }]),
+  );
+}
 
 const DevTokenRequest = z.object({
   sub: z.string().regex(/^[A-Za-z0-9._@-]{1,64}$/, 'sub: 1 to 64 letters, digits, dots, dashes, underscores or @'),

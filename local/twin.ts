@@ -25,7 +25,7 @@ import {
 import type { MediaConvertJobStateEvent } from '../lambda/transcode/job-state-event';
 import { createUploadConsumer } from '../lambda/transcode/upload-consumer';
 import type { PlatformConfig } from '../lib/config';
-import { type ProxyHandler, startApiServer } from './api-server';
+import { type ProxyHandler, scriptModules, startApiServer } from './api-server';
 import { createCatalogTable } from './catalog-table';
 import { startEdgeServer } from './edge-server';
 import { localHandlerEnvironment } from './handler-environment';
@@ -359,7 +359,7 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
       allowedOrigins,
       staticFiles: {
         '/': { path: join(web, 'index.html'), contentType: 'text/html; charset=utf-8' },
-        '/app.js': { path: join(web, 'app.js'), contentType: 'text/javascript; charset=utf-8' },
+        ...scriptModules(web),
         '/styles.css': { path: join(web, 'styles.css'), contentType: 'text/css; charset=utf-8' },
         '/vendor/hls.min.js': {
           path: require.resolve('hls.js/dist/hls.min.js'),

@@ -90,7 +90,7 @@ export interface LadderSpec {
 }
 
 /**
- * The default ladder, sized for cost (README, "Cost"): MediaConvert bills every output minute at
+ * The default ladder, sized for cost (docs/cost.md): MediaConvert bills every output minute at
  * its resolution's rate, HD twice SD and UHD twice HD, so the ladder tops out at 1080p and the
  * MP4 is 540p (SD), which halves its price against 720p. QVBR lets simple pictures (talks,
  * screen recordings) take far less than the ceiling while motion gets up to it; the ceilings

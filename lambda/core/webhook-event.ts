@@ -3,7 +3,7 @@ import type { Video } from './schemas';
 import { toVideo, type VideoRecord } from './video';
 
 /**
- * Webhook events, as DESIGN.md specifies: `{ id, type, createdAt, data: { video } }`. The body
+ * Webhook events, as docs/webhooks.md documents them: `{ id, type, createdAt, data: { video } }`. The body
  * is built once, when the event is published, and delivered byte for byte on every attempt.
  */
 

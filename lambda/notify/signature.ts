@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 
 /**
- * The webhook signature, as DESIGN.md specifies: `t=<unix seconds>,v1=<hex HMAC-SHA256 of
+ * The webhook signature, as docs/webhooks.md documents it: `t=<unix seconds>,v1=<hex HMAC-SHA256 of
  * "<t>.<body>">`, keyed by the webhook secret (its UTF-8 bytes). The timestamp is signed with the
  * body, so a receiver that refuses old timestamps refuses replays too.
  */

@@ -157,7 +157,7 @@ export class Delivery extends Construct {
     Validations.of(this.signingKeySecret).acknowledge({
       id: NagRule.secretsManagerRotation,
       reason:
-        'A new signing key must reach the CloudFront key store before the API signs with it, an ordered manual step (README: rotating a key); automatic rotation would make the API mint tokens the CDN refuses.',
+        'A new signing key must reach the CloudFront key store before the API signs with it, an ordered manual step (docs/deploy.md: rotating a key); automatic rotation would make the API mint tokens the CDN refuses.',
     });
 
     this.tokenFunction = new cloudfront.Function(this, 'TokenFunction', {

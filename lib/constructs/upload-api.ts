@@ -357,7 +357,7 @@ export class UploadApi extends Construct {
       description: 'Video uploads and metadata',
       endpointConfiguration: { types: [apigw.EndpointType.REGIONAL] },
       minCompressionSize: Size.bytes(1024),
-      // The account's CloudWatch role is a per-region singleton; see README (Deploy).
+      // The account's CloudWatch role is a per-region singleton; see docs/deploy.md.
       cloudWatchRole: false,
       deployOptions: {
         stageName,

@@ -80,7 +80,7 @@ export class Webhooks extends Construct {
     Validations.of(this.secret).acknowledge({
       id: NagRule.secretsManagerRotation,
       reason:
-        'Receivers hold a copy of this key to verify signatures; rotating it without them would make every delivery fail verification. The README gives the manual, coordinated rotation.',
+        'Receivers hold a copy of this key to verify signatures; rotating it without them would make every delivery fail verification. docs/webhooks.md gives the manual, coordinated rotation.',
     });
 
     const queueDefaults = {

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
@@ -6,7 +6,13 @@ import fc from 'fast-check';
 import Redis from 'ioredis';
 import { JwtVerifier } from '../../lambda/adapters/jwt-verifier';
 import { API_ROUTES } from '../../lambda/api/routes';
-import { type ApiServer, GATEWAY_MAX_BODY_BYTES, type ProxyHandler, startApiServer } from '../../local/api-server';
+import {
+  type ApiServer,
+  GATEWAY_MAX_BODY_BYTES,
+  type ProxyHandler,
+  scriptModules,
+  startApiServer,
+} from '../../local/api-server';
 import { createLocalIdentity } from '../../local/identity-issuer';
 import { freePort } from '../../local/ports';
 import { RedisServer } from '../../local/redis-server';
@@ -38,6 +44,9 @@ const echo: ProxyHandler = async (event) => {
 beforeAll(async () => {
   directory = mkdtempSync(join(tmpdir(), 'vod-api-server-'));
   writeFileSync(join(directory, 'index.html'), '<!doctype html><title>page</title>');
+  writeFileSync(join(directory, 'app.js'), "import { list } from './list.js';\n");
+  writeFileSync(join(directory, 'list.js'), 'export const list = [];\n');
+  writeFileSync(join(directory, 'notes.txt'), 'not part of the page');
   redis = await RedisServer.startOnFreePort();
   redisClient = new Redis({ host: '127.0.0.1', port: redis.port, enableOfflineQueue: false, maxRetriesPerRequest: 0 });
   redisClient.on('error', () => undefined);
@@ -61,7 +70,10 @@ beforeAll(async () => {
       uploadCreation: { name: 'UploadCreation', limit: 5, windowSeconds: 300 },
     },
     allowedOrigins: ['*'],
-    staticFiles: { '/': { path: join(directory, 'index.html'), contentType: 'text/html; charset=utf-8' } },
+    staticFiles: {
+      '/': { path: join(directory, 'index.html'), contentType: 'text/html; charset=utf-8' },
+      ...scriptModules(directory),
+    },
     contentSecurityPolicy: "default-src 'self'",
     onFault: (error) => faults.push(error),
   });
@@ -283,5 +295,36 @@ describe('the web page', () => {
     expect(response.status).toBe(200);
     expect(response.headers.get('content-security-policy')).toBe("default-src 'self'");
     expect(await response.text()).toContain('<title>page</title>');
+  });
+
+  it('serves every ES module of its folder as JavaScript, and no other file of the folder', async () => {
+    // Act
+    const modules = await Promise.all(['/app.js', '/list.js'].map((path) => get(path)));
+    const other = await get('/notes.txt');
+
+    // Assess
+    for (const response of modules) {
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+      expect(response.headers.get('content-security-policy')).toBe("default-src 'self'");
+    }
+    expect(await modules[1]?.text()).toBe('export const list = [];\n');
+    expect(other.status).toBe(404);
+  });
+
+  it('serves every module the real page imports', () => {
+    // Prepare
+    const web = join(__dirname, '..', '..', 'local', 'web');
+    const served = scriptModules(web);
+
+    // Act
+    const imported = Object.keys(served).flatMap((path) =>
+      [...readFileSync(join(web, path), 'utf8').matchAll(/from '\.\/([^']+)'/g)].map((match) => `/${match[1]}`),
+    );
+
+    // Assess
+    expect(Object.keys(served)).toContain('/app.js');
+    expect(imported.length).toBeGreaterThan(0);
+    for (const path of imported) expect(Object.keys(served)).toContain(path);
   });
 });

@@ -9,9 +9,9 @@ import { SqsEventSource } from '../../local/sqs-event-source';
 import { type LocalSqs, startLocalSqs } from '../../local/sqs-server';
 import {
   createQueueWithDeadLetter,
+  documentedVerifier,
   messagesIn,
   type Receiver,
-  readmeVerifier,
   sampleEvents,
   startReceiver,
   waitFor,
@@ -126,7 +126,7 @@ describe('webhook delivery from the queue, end to end', () => {
     await waitFor('two attempts at every event while nothing listens', () =>
       events.every((event) => attemptsOf(event).some((receive) => receive.attempt >= 2)),
     );
-    const receiver = await startReceiver({ port, secret: SECRET, verify: readmeVerifier(), status: 503 });
+    const receiver = await startReceiver({ port, secret: SECRET, verify: documentedVerifier(), status: 503 });
     receivers.push(receiver);
     const requestsFor = (event: WebhookEvent) =>
       receiver.requests.filter((request) => request.headers['webhook-id'] === event.id);

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import fc from 'fast-check';
 import { deliverWebhook, WEBHOOK_USER_AGENT } from '../../lambda/notify/deliver';
 import { SIGNATURE_HEADER, signatureHeader } from '../../lambda/notify/signature';
-import { type Receiver, readmeVerifier, sampleEvents, startReceiver, type VerifyWebhook } from './support';
+import { documentedVerifier, type Receiver, sampleEvents, startReceiver, type VerifyWebhook } from './support';
 
 const SECRET = 'whsec_test_0123456789abcdefghijklmnopqrstuvwxyz';
 const T = 1_800_000_000;
@@ -13,7 +13,7 @@ describe('webhook signatures', () => {
   let receiver: Receiver;
 
   beforeAll(async () => {
-    verify = readmeVerifier();
+    verify = documentedVerifier();
     receiver = await startReceiver({ secret: SECRET, verify });
   });
 
@@ -49,7 +49,7 @@ describe('webhook signatures', () => {
     expect(signatureHeader(SECRET, body, T)).toBe(`t=${T},v1=${hex}`);
   });
 
-  it('delivers a request that a receiver running the README snippet accepts', async () => {
+  it('delivers a request that a receiver running the documented snippet accepts', async () => {
     const [event] = sampleEvents(1);
     if (!event) throw new Error('no event');
     const body = JSON.stringify(event);
@@ -75,7 +75,7 @@ describe('webhook signatures', () => {
     });
   });
 
-  it('the README snippet rejects a tampered body, a wrong secret, a changed timestamp and a missing header', async () => {
+  it('the documented snippet rejects a tampered body, a wrong secret, a changed timestamp and a missing header', async () => {
     const body = JSON.stringify(sampleEvents(1)[0]);
     const now = nowSeconds();
     const signed = signatureHeader(SECRET, body, now);
@@ -97,7 +97,7 @@ describe('webhook signatures', () => {
     });
   });
 
-  it('the README snippet rejects a timestamp more than five minutes off, and accepts one within', async () => {
+  it('the documented snippet rejects a timestamp more than five minutes off, and accepts one within', async () => {
     const [event] = sampleEvents(1);
     if (!event) throw new Error('no event');
     const attemptAt = (secondsAgo: number) =>
@@ -124,7 +124,7 @@ describe('webhook signatures', () => {
     });
   });
 
-  it('the README snippet accepts a header with several v1 signatures when one of them matches', () => {
+  it('the documented snippet accepts a header with several v1 signatures when one of them matches', () => {
     const body = Buffer.from('{"id":"evt_1"}');
     const good = signatureHeader(SECRET, body, T);
     const other = signatureHeader('another-secret', body, T).split(',')[1];

@@ -8,7 +8,7 @@ import type { VideoRecord } from '../../lambda/core/video';
 import { type WebhookEvent, type WebhookEventType, webhookEvent } from '../../lambda/core/webhook-event';
 import { createQueueWithDeadLetter as createLocalQueue } from '../../local/sqs-server';
 
-/** The verification function a receiver would copy from README.md. */
+/** The verification function a receiver would copy from docs/webhooks.md. */
 export type VerifyWebhook = (
   rawBody: Buffer,
   header: string | string[] | undefined,
@@ -16,29 +16,25 @@ export type VerifyWebhook = (
   nowSeconds?: number,
 ) => boolean;
 
-/** The README's Webhooks section, up to the next section. */
-export function readmeWebhooksSection(): string {
-  const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
-  const start = readme.indexOf('\n## Webhooks\n');
-  if (start < 0) throw new Error('README.md has no Webhooks section');
-  const end = readme.indexOf('\n## ', start + 1);
-  return readme.slice(start, end < 0 ? undefined : end);
+/** The webhooks document, as a receiver's author reads it. */
+export function webhooksDoc(): string {
+  return readFileSync(join(__dirname, '..', '..', 'docs', 'webhooks.md'), 'utf8');
 }
 
-/** The JavaScript code block of the Webhooks section that defines `verifyWebhook`, as written. */
-export function readmeVerificationSnippet(): string {
-  const blocks = [...readmeWebhooksSection().matchAll(/```js\n([\s\S]*?)```/g)].map((match) => match[1] ?? '');
+/** The JavaScript code block of the webhooks document that defines `verifyWebhook`, as written. */
+export function documentedVerificationSnippet(): string {
+  const blocks = [...webhooksDoc().matchAll(/```js\n([\s\S]*?)```/g)].map((match) => match[1] ?? '');
   const snippet = blocks.find((block) => block.includes('function verifyWebhook'));
-  if (!snippet) throw new Error('the Webhooks section has no js block defining verifyWebhook');
+  if (!snippet) throw new Error('docs/webhooks.md has no js block defining verifyWebhook');
   return snippet;
 }
 
 /**
- * Evaluates the README's snippet unchanged: esbuild only turns its ES module syntax into
+ * Evaluates the documented snippet unchanged: esbuild only turns its ES module syntax into
  * CommonJS, which Jest can run without experimental flags.
  */
-export function readmeVerifier(): VerifyWebhook {
-  const { code } = transformSync(readmeVerificationSnippet(), { format: 'cjs', loader: 'js', target: 'node20' });
+export function documentedVerifier(): VerifyWebhook {
+  const { code } = transformSync(documentedVerificationSnippet(), { format: 'cjs', loader: 'js', target: 'node20' });
   const module = { exports: {} as { verifyWebhook?: VerifyWebhook } };
   new Function('module', 'exports', 'require', code)(module, module.exports, require);
   if (typeof module.exports.verifyWebhook !== 'function') throw new Error('the snippet exports no verifyWebhook');
@@ -50,7 +46,7 @@ export interface ReceivedRequest {
   readonly path: string;
   readonly headers: IncomingHttpHeaders;
   readonly rawBody: Buffer;
-  /** What the README's verification said. */
+  /** What the documented verification said. */
   readonly verified: boolean;
   readonly status: number;
   readonly at: number;
@@ -67,7 +63,7 @@ export interface Receiver {
 
 /**
  * A webhook receiver on 127.0.0.1 that checks every request with its own verification (the
- * README's), answers 401 to one that fails it and `status` to the others, and records them all.
+ * documented one), answers 401 to one that fails it and `status` to the others, and records them all.
  */
 export async function startReceiver(options: {
   secret: string;
