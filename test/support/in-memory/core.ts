@@ -86,3 +86,7 @@ function recordCalls<T extends object>(name: string, port: T, calls: string[]): 
     },
   });
 }
+
+/** The writes the core made, in order: each port call but the reads and the presigning. */
+export const writesIn = (core: InMemoryCore): string[] =>
+  core.calls.filter((call) => !/\.(get|listParts|headObject|presignUploadPart|currentKey|listByOwner)$/.test(call));

@@ -1,3 +1,4 @@
+import { ApiError, type ErrorCode } from '../../../lambda/core/errors';
 import type { CreateVideoRequest } from '../../../lambda/core/schemas';
 import { expectedPartSize, MIB } from '../../../lambda/core/upload-plan';
 import type { Caller } from '../../../lambda/core/video';
@@ -19,6 +20,24 @@ export const videoRequest = (overrides: Partial<CreateVideoRequest> = {}): Creat
 });
 
 export const caller = (userId: string): Caller => ({ userId });
+
+/** What `call` rejected with, or `undefined` if it resolved. */
+export const thrownBy = (call: Promise<unknown>): Promise<unknown> =>
+  call.then(
+    () => undefined,
+    (thrown: unknown) => thrown,
+  );
+
+/** `error` is the use case's refusal: an ApiError with this code (and a message that matches). */
+export function expectRefusal(error: unknown, code: ErrorCode, message?: RegExp): void {
+  expect(error).toBeInstanceOf(ApiError);
+  expect(error).toMatchObject({ code, ...(message ? { message: expect.stringMatching(message) } : {}) });
+}
+
+/** `call` is refused with an ApiError with this code (and a message that matches). */
+export async function expectRefused(call: Promise<unknown>, code: ErrorCode, message?: RegExp): Promise<void> {
+  expectRefusal(await thrownBy(call), code, message);
+}
 
 const bodies = new Map<string, Uint8Array>();
 

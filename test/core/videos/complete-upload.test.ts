@@ -1,131 +1,24 @@
 import fc from 'fast-check';
-import { ApiError, type ErrorCode } from '../../lambda/core/errors';
-import { type Catalog, WriteNotApplied } from '../../lambda/core/ports';
-import type { VideoRecord } from '../../lambda/core/video';
-import { videoCacheKey } from '../../lambda/core/video-cache';
-import { completeUpload, createVideo, deleteVideo } from '../../lambda/core/videos';
-import { type InMemoryCore, inMemoryCore } from '../support/in-memory/core';
-import { caller, MIB, partBody, uploadedVideo, videoRequest } from '../support/in-memory/videos';
+import type { ErrorCode } from '../../../lambda/core/errors';
+import { videoCacheKey } from '../../../lambda/core/video-cache';
+import { completeUpload } from '../../../lambda/core/videos';
+import { type InMemoryCore, inMemoryCore, writesIn } from '../../support/in-memory/core';
+import {
+  caller,
+  expectRefusal,
+  expectRefused,
+  MIB,
+  partBody,
+  thrownBy,
+  uploadedVideo,
+} from '../../support/in-memory/videos';
 
-/** The rules of `lambda/core/videos.ts`, through in-memory ports: no server, milliseconds a test. */
+/**
+ * `completeUpload` (in `lambda/core/videos.ts`) through in-memory ports, no server: the checks of
+ * the part list against the plan and against what S3 holds, and completing again after a crash.
+ */
 
 const alice = caller('alice');
-
-/** The call's refusal is this ApiError. */
-async function expectRefused(call: Promise<unknown>, code: ErrorCode, message?: RegExp): Promise<void> {
-  const error = await call.then(
-    () => undefined,
-    (thrown: unknown) => thrown,
-  );
-  expect(error).toBeInstanceOf(ApiError);
-  expect(error).toMatchObject({ code, ...(message ? { message: expect.stringMatching(message) } : {}) });
-}
-
-/** The writes the core made, in order: every port call but the reads and the presigning. */
-const writesIn = (core: InMemoryCore): string[] =>
-  core.calls.filter((call) => !/\.(get|listParts|headObject|presignUploadPart|currentKey|listByOwner)$/.test(call));
-
-describe('createVideo', () => {
-  it('refuses a content type or a size off the policy before it touches any port', async () => {
-    const core = inMemoryCore({ maxUploadBytes: 10 * MIB });
-
-    const wrongType = createVideo(core.deps, alice, videoRequest({ contentType: 'image/png' }));
-    const tooLarge = createVideo(core.deps, alice, videoRequest({ sizeBytes: 10 * MIB + 1 }));
-
-    await expectRefused(wrongType, 'UNSUPPORTED_MEDIA_TYPE');
-    await expectRefused(tooLarge, 'PAYLOAD_TOO_LARGE');
-    expect(core.calls).toEqual([]);
-  });
-
-  it('opens the upload before it writes the record, then caches the record', async () => {
-    const core = inMemoryCore();
-
-    const { video, upload } = await createVideo(core.deps, alice, videoRequest({ sizeBytes: 9 * MIB }));
-
-    expect(writesIn(core)).toEqual(['uploads.createMultipartUpload', 'catalog.create', 'cache.put']);
-    expect((await core.catalog.get(video.id))?.upload.uploadId).toBe(upload.uploadId);
-    expect(core.uploads.openUploads()).toEqual([{ key: `uploads/${video.id}/source`, uploadId: upload.uploadId }]);
-    expect(JSON.parse((await core.cache.get(videoCacheKey(video.id))) ?? '{}')).toMatchObject({ status: 'UPLOADING' });
-  });
-
-  it('leaves nothing behind and writes no record when S3 refuses to open the upload', async () => {
-    const core = inMemoryCore();
-    const outage = new Error('connect ECONNREFUSED');
-    jest.spyOn(core.uploads, 'createMultipartUpload').mockRejectedValueOnce(outage);
-
-    const creating = createVideo(core.deps, alice, videoRequest());
-
-    await expect(creating).rejects.toBe(outage);
-    expect(core.calls).toEqual(['uploads.createMultipartUpload']);
-    expect(await core.catalog.listByOwner('alice', 10)).toEqual({ items: [], next: undefined });
-  });
-
-  /** How the catalog write fails, given the real write: whether the upload is aborted follows from it. */
-  const writeFailures: {
-    case: string;
-    fail: (create: Catalog['create'], record: VideoRecord) => Promise<void>;
-    kept: boolean;
-  }[] = [
-    {
-      case: 'certainly did not write the record (WriteNotApplied): aborts the upload',
-      fail: async () => Promise.reject(new WriteNotApplied(new Error('ThrottlingException'))),
-      kept: false,
-    },
-    {
-      case: 'timed out, and a read shows no record: aborts the upload',
-      fail: async () => Promise.reject(new Error('socket hang up')),
-      kept: false,
-    },
-    {
-      case: 'timed out after the record landed: keeps the upload the record points at',
-      fail: async (create, record) => {
-        await create(record);
-        throw new Error('socket hang up');
-      },
-      kept: true,
-    },
-  ];
-
-  it.each(writeFailures)('when the catalog write $case', async ({ fail, kept }) => {
-    const core = inMemoryCore();
-    const create = core.catalog.create.bind(core.catalog);
-    jest.spyOn(core.catalog, 'create').mockImplementationOnce((record) => fail(create, record));
-
-    const creating = createVideo(core.deps, alice, videoRequest());
-
-    await expect(creating).rejects.toThrow();
-    const { items } = await core.catalog.listByOwner('alice', 10);
-    // Either both the record and its upload, or neither: never one without the other.
-    expect(core.uploads.openUploads().map((upload) => upload.uploadId)).toEqual(
-      items.map((record) => record.upload.uploadId),
-    );
-    expect(items).toHaveLength(kept ? 1 : 0);
-    expect(await core.cache.get(videoCacheKey('video-1'))).toBeUndefined();
-  });
-
-  it('keeps the upload when the write failed and the catalog cannot say whether the record exists', async () => {
-    const core = inMemoryCore();
-    jest.spyOn(core.catalog, 'create').mockRejectedValueOnce(new Error('socket hang up'));
-    jest.spyOn(core.catalog, 'get').mockRejectedValueOnce(new Error('socket hang up'));
-
-    await expect(createVideo(core.deps, alice, videoRequest())).rejects.toThrow('socket hang up');
-
-    expect(core.uploads.openUploads()).toHaveLength(1);
-    expect(writesIn(core)).toEqual(['uploads.createMultipartUpload', 'catalog.create']);
-  });
-
-  it("answers the catalog's error, not the abort's, when S3 fails the abort as well", async () => {
-    const core = inMemoryCore();
-    const refused = new WriteNotApplied(new Error('connect ECONNREFUSED'));
-    jest.spyOn(core.catalog, 'create').mockRejectedValueOnce(refused);
-    jest.spyOn(core.uploads, 'abortMultipartUpload').mockRejectedValueOnce(new Error('S3 is down too'));
-
-    const creating = createVideo(core.deps, alice, videoRequest());
-
-    await expect(creating).rejects.toBe(refused);
-    expect(writesIn(core)).toEqual(['uploads.createMultipartUpload', 'catalog.create', 'uploads.abortMultipartUpload']);
-  });
-});
 
 describe('completeUpload: the part checks', () => {
   type Part = { partNumber: number; etag: string };
@@ -145,10 +38,7 @@ describe('completeUpload: the part checks', () => {
     const core = inMemoryCore();
     const uploaded = await uploadedVideo(core, 'alice', { sizeBytes }, skip);
     const before = await core.catalog.get(uploaded.id);
-    const error = await completeUpload(core.deps, alice, uploaded.id, { parts: send(uploaded.parts) }).then(
-      () => undefined,
-      (thrown: unknown) => thrown,
-    );
+    const error = await thrownBy(completeUpload(core.deps, alice, uploaded.id, { parts: send(uploaded.parts) }));
     const after = await core.catalog.get(uploaded.id);
     const stillOpen = (await core.uploads.listParts(uploaded.key, uploaded.uploadId)) !== undefined;
     return { core, uploaded, error, changed: JSON.stringify(after) !== JSON.stringify(before), stillOpen };
@@ -156,8 +46,7 @@ describe('completeUpload: the part checks', () => {
 
   /** The refusal is this ApiError, and the record and the upload are as they were. */
   function expectRefusedUnchanged(outcome: Awaited<ReturnType<typeof completing>>, code: ErrorCode, message?: RegExp) {
-    expect(outcome.error).toBeInstanceOf(ApiError);
-    expect(outcome.error).toMatchObject({ code, ...(message ? { message: expect.stringMatching(message) } : {}) });
+    expectRefusal(outcome.error, code, message);
     expect(outcome.changed).toBe(false);
     expect(outcome.stillOpen).toBe(true);
   }
@@ -347,88 +236,5 @@ describe('completeUpload after a crash', () => {
 
     await expectRefused(completing, 'INVALID_STATE', /no longer exists/);
     expect(await core.catalog.get(id)).toEqual(before);
-  });
-});
-
-describe('deleteVideo', () => {
-  /** A video still UPLOADING with its part uploaded, outputs in the media bucket, and a neighbour's objects. */
-  async function videoWithObjects(core: InMemoryCore) {
-    const { id } = await uploadedVideo(core, 'alice');
-    await core.media.putObject(`v/${id}/hls/master.m3u8`, partBody(1));
-    await core.media.putObject(`v/${id}x/hls/master.m3u8`, partBody(1));
-    await core.uploads.putObject(`uploads/${id}x/source`, partBody(1));
-    core.calls.length = 0;
-    return id;
-  }
-
-  const DELETE_STEPS = [
-    'uploads.abortMultipartUpload',
-    'uploads.deleteByPrefix',
-    'media.deleteByPrefix',
-    'notifier.publish',
-    'catalog.delete',
-    'cache.put',
-  ];
-
-  it('aborts the upload, deletes the objects, announces it, then deletes the record and marks it gone in the cache', async () => {
-    const core = inMemoryCore();
-    const id = await videoWithObjects(core);
-
-    await deleteVideo(core.deps, alice, id);
-
-    expect(writesIn(core)).toEqual(DELETE_STEPS);
-    expect(await core.catalog.get(id)).toBeUndefined();
-    expect(core.uploads.openUploads()).toEqual([]);
-    expect(core.uploads.objectKeys()).toEqual([`uploads/${id}x/source`]);
-    expect(core.media.objectKeys()).toEqual([`v/${id}x/hls/master.m3u8`]);
-    expect(core.published.map((event) => [event.type, event.data.video.id])).toEqual([['video.deleted', id]]);
-    expect(await core.cache.get(videoCacheKey(id))).toBe('-');
-  });
-
-  it.each(DELETE_STEPS.slice(0, -1))(
-    'when %s fails, stops there and keeps the record, so that deleting again finishes it under the same event id',
-    async (step) => {
-      const core = inMemoryCore();
-      const id = await videoWithObjects(core);
-      const [port, method] = step.split('.') as ['uploads' | 'media' | 'notifier' | 'catalog', string];
-      const target = core[port] as unknown as Record<string, () => Promise<unknown>>;
-      jest.spyOn(target, method).mockRejectedValueOnce(new Error(`${step} is down`));
-
-      await expect(deleteVideo(core.deps, alice, id)).rejects.toThrow(`${step} is down`);
-      const stoppedAt = writesIn(core);
-      const kept = await core.catalog.get(id);
-      core.clock.advance(60_000);
-      await deleteVideo(core.deps, alice, id);
-
-      expect(stoppedAt).toEqual(DELETE_STEPS.slice(0, DELETE_STEPS.indexOf(step) + 1));
-      expect(kept).toMatchObject({ id, status: 'UPLOADING' });
-      expect(await core.catalog.get(id)).toBeUndefined();
-      expect(
-        [...core.uploads.objectKeys(), ...core.media.objectKeys()].filter((key) => key.includes(`${id}/`)),
-      ).toEqual([]);
-      expect(new Set(core.published.map((event) => event.id)).size).toBe(1);
-    },
-  );
-
-  it('deletes the video when the cache fails to mark it gone, and reports the failure', async () => {
-    const core = inMemoryCore();
-    const id = await videoWithObjects(core);
-    const outage = new Error('Connection is closed.');
-    jest.spyOn(core.cache, 'put').mockRejectedValueOnce(outage);
-
-    await deleteVideo(core.deps, alice, id);
-
-    expect(await core.catalog.get(id)).toBeUndefined();
-    expect(core.cacheWriteFailures).toEqual([outage]);
-  });
-
-  it("refuses someone else's video before it deletes anything", async () => {
-    const core = inMemoryCore();
-    const id = await videoWithObjects(core);
-
-    await expectRefused(deleteVideo(core.deps, caller('mallory'), id), 'FORBIDDEN');
-
-    expect(writesIn(core)).toEqual([]);
-    expect(await core.catalog.get(id)).toMatchObject({ status: 'UPLOADING' });
   });
 });
