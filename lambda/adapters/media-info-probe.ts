@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MediaInfo } from 'mediainfo.js';
-import type { ObjectStore, SourceInfo, SourceProbe } from '../core/ports';
+import type { ObjectStore, SourceProbe } from '../core/ports';
+import type { SourceInfo } from '../core/source-info';
 
 /**
  * Reads a source's display size, length and tracks with MediaInfo (compiled to WebAssembly), the

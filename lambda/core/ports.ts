@@ -1,6 +1,7 @@
 import type { SigningKey } from './playback-token';
 import type { TranscodePlan } from './rendition-ladder';
 import type { Visibility } from './schemas';
+import type { SourceInfo } from './source-info';
 import type { TranscodeClaim, VideoOutputs, VideoRecord } from './video';
 import type { WebhookEvent } from './webhook-event';
 
@@ -110,16 +111,6 @@ export interface ObjectStore {
   readRange(key: string, start: number, end: number): Promise<Uint8Array>;
   /** Deletes every object under the prefix; returns how many. */
   deleteByPrefix(prefix: string): Promise<number>;
-}
-
-/** What a probe of the source file found: its display size (after rotation), length and tracks. */
-export interface SourceInfo {
-  /** Display width in pixels, after any rotation the container asks for. */
-  readonly width: number;
-  /** Display height in pixels, after any rotation the container asks for. */
-  readonly height: number;
-  readonly durationSeconds: number;
-  readonly hasAudio: boolean;
 }
 
 /** Reads a source file's dimensions and tracks from its container, without decoding it. */

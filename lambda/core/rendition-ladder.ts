@@ -1,5 +1,5 @@
-import type { SourceInfo } from './ports';
 import type { Rendition } from './schemas';
+import type { SourceInfo } from './source-info';
 import { mediaPrefix } from './upload-plan';
 import type { VideoOutputs } from './video';
 

@@ -8,11 +8,11 @@ import {
   type Notifier,
   type ObjectStore,
   type RecordDeps,
-  type SourceInfo,
   type SourceProbe,
   type Transcoder,
 } from './ports';
 import { outputsOf, planTranscode, renditionsOf } from './rendition-ladder';
+import type { SourceInfo } from './source-info';
 import { mediaPrefix, sourceKey } from './upload-plan';
 import type { TranscodeClaim, VideoRecord } from './video';
 import { transitionVideo } from './videos';

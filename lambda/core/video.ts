@@ -1,5 +1,5 @@
-import type { SourceInfo } from './ports';
 import type { Rendition, Video, VideoStatus, Visibility } from './schemas';
+import type { SourceInfo } from './source-info';
 
 /**
  * The catalog's record of a video: what the API shows (`Video`) plus what only the platform

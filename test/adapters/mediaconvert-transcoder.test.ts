@@ -1,8 +1,9 @@
 import { MediaConvertClient } from '@aws-sdk/client-mediaconvert';
 import { buildCreateJobInput } from '../../lambda/adapters/mediaconvert-job';
 import { MediaConvertTranscoder } from '../../lambda/adapters/mediaconvert-transcoder';
-import type { SourceInfo, TranscodeRequest } from '../../lambda/core/ports';
+import type { TranscodeRequest } from '../../lambda/core/ports';
 import { type LadderSpec, planTranscode, UHD_LADDER } from '../../lambda/core/rendition-ladder';
+import type { SourceInfo } from '../../lambda/core/source-info';
 import {
   type MediaConvertEndpoint,
   type MediaConvertRequest,

@@ -1,5 +1,4 @@
 import fc from 'fast-check';
-import type { SourceInfo } from '../../lambda/core/ports';
 import {
   DEFAULT_LADDER,
   hlsMasterKey,
@@ -14,6 +13,7 @@ import {
   UHD_RUNG,
   type VideoRung,
 } from '../../lambda/core/rendition-ladder';
+import type { SourceInfo } from '../../lambda/core/source-info';
 
 const source = (width: number, height: number, overrides: Partial<SourceInfo> = {}): SourceInfo => ({
   width,

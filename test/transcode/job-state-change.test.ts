@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { DeleteMessageBatchCommand } from '@aws-sdk/client-sqs';
 import Redis from 'ioredis';
-import type { SourceInfo } from '../../lambda/core/ports';
+import type { SourceInfo } from '../../lambda/core/source-info';
 import { CLAIM_STALE_SECONDS, clientTokenFor, type PipelineOutcome } from '../../lambda/core/transcoding';
 import { videoCacheKey } from '../../lambda/core/video-cache';
 import type { WebhookEvent } from '../../lambda/core/webhook-event';

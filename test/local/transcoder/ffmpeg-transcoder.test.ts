@@ -4,7 +4,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, posix } from 'node:path';
 import { promisify } from 'node:util';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
-import type { SourceInfo, TranscodeRequest } from '../../../lambda/core/ports';
+import type { TranscodeRequest } from '../../../lambda/core/ports';
 import {
   DEFAULT_LADDER,
   hlsPlaylistKey,
@@ -16,6 +16,7 @@ import {
   thumbnailKey,
   type VideoRung,
 } from '../../../lambda/core/rendition-ladder';
+import type { SourceInfo } from '../../../lambda/core/source-info';
 import { clientTokenFor } from '../../../lambda/core/transcoding';
 import { mediaPrefix, sourceKey } from '../../../lambda/core/upload-plan';
 import { type MediaConvertJobStateEvent, parseJobStateEvent } from '../../../lambda/transcode/job-state-event';
