@@ -42,7 +42,7 @@ import { PIPELINE_ENV } from '../lambda/transcode/environment';
 import { buildJobStateEvent } from '../lambda/transcode/job-state-event-builder';
 import { createVodApp } from '../lib/app';
 import { CONFIG_CONTEXT_KEY } from '../lib/config';
-import { PROJECT_ROOT } from '../lib/functions';
+import { PROJECT_ROOT } from '../lib/project-root';
 import { proxyEvent } from '../local/api-gateway-event';
 import { startLocalServers } from '../local/harness/local-servers';
 import { s3Notification } from '../local/s3-notifications';
