@@ -47,6 +47,7 @@ import { proxyEvent } from '../local/api-gateway-event';
 import { startLocalServers } from '../local/harness/local-servers';
 import { s3Notification } from '../local/s3-notifications';
 import { median, writeResultsSection } from './results';
+import { runMain } from './run-main';
 
 const RUNS = Number(process.env.COLD_START_RUNS ?? 9);
 const TARGET = 0.5;
@@ -632,7 +633,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+runMain(main);
