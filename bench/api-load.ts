@@ -12,6 +12,7 @@ import autocannon from 'autocannon';
 import Redis from 'ioredis';
 import { api, signIn, startTwinProcess, type TwinProcess } from '../local/harness/twin-process';
 import { median, writeResultsSection } from './results';
+import { runMain } from './run-main';
 
 /** Distinct videos: each cold run asks for every one of them exactly once. */
 const VIDEOS = 3_000;
@@ -242,7 +243,4 @@ async function main(): Promise<void> {
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+runMain(main);

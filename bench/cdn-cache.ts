@@ -24,6 +24,7 @@ import type { EdgeServer } from '../local/edge-server';
 import { startTestEdge } from '../local/harness/edge';
 import { type LocalServers, startLocalServers } from '../local/harness/local-servers';
 import { writeResultsSection } from './results';
+import { runMain } from './run-main';
 
 const VIEWERS = 100;
 const WAVES = 4;
@@ -272,10 +273,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runMain(main, { exitWhenDone: true });

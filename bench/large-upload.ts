@@ -20,6 +20,7 @@ import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { api, signIn, startTwinProcess, type TwinProcess, waitUntilFinished } from '../local/harness/twin-process';
 import { median, writeResultsSection } from './results';
+import { runMain } from './run-main';
 
 const FILE_BYTES = 2 * 1024 ** 3;
 const RUNS = 3;
@@ -295,7 +296,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+runMain(main);

@@ -19,6 +19,7 @@ import { proxyEvent } from '../local/api-gateway-event';
 import { startLocalServers } from '../local/harness/local-servers';
 import { seededRandom } from '../local/harness/seeded-random';
 import { writeResultsSection } from './results';
+import { runMain } from './run-main';
 
 const VIDEOS = 100_000;
 const ZIPF_EXPONENT = 1.1;
@@ -226,7 +227,4 @@ async function runConcurrently<T>(items: readonly T[], width: number, work: (ite
   );
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+runMain(main);

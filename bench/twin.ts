@@ -16,6 +16,7 @@ import {
   waitUntilFinished,
 } from '../local/harness/twin-process';
 import { median, writeResultsSection } from './results';
+import { runMain } from './run-main';
 
 const STARTS = 5;
 const PIPELINE_RUNS = 3;
@@ -118,10 +119,4 @@ async function main(): Promise<void> {
   console.log(lines.join('\n'));
 }
 
-main().then(
-  () => process.exit(0),
-  (error) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runMain(main, { exitWhenDone: true });

@@ -2,9 +2,7 @@ import { join } from 'node:path';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
-
-/** The repository root: handlers are bundled from it with its lock file. */
-export const PROJECT_ROOT = join(__dirname, '..');
+import { PROJECT_ROOT } from './project-root';
 
 /** A handler module under `lambda/`, e.g. `handlerEntry('transcode', 'submit-jobs')`. */
 export const handlerEntry = (folder: string, file: string): string =>

@@ -18,7 +18,8 @@ import {
   nagObjectPrefixWildcard,
   restrictGrantsToAwsServices,
 } from '../checks';
-import { allowVpcAttachment, HANDLER_DEFAULTS, PROJECT_ROOT } from '../functions';
+import { allowVpcAttachment, HANDLER_DEFAULTS } from '../functions';
+import { PROJECT_ROOT } from '../project-root';
 import type { Delivery } from './delivery';
 import { MEDIA_PREFIX, type MediaStorage, UPLOAD_PREFIX } from './media-storage';
 import type { MetadataCache } from './metadata-cache';

@@ -1,8 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { SigningKey } from '../../lambda/core/playback-token';
+import { PROJECT_ROOT } from '../../lib/project-root';
 import { freePort, portInUse } from '../ports';
 
 /** The twin started as the README starts it (`npm start`), in its own process group. */
@@ -37,7 +38,6 @@ export interface TwinProcess {
   dispose(): Promise<void>;
 }
 
-export const PROJECT_ROOT = resolve(__dirname, '..', '..');
 const READY = /The VOD twin is ready in ([0-9.]+) s/;
 
 export interface TwinProcessOptions {

@@ -1,4 +1,4 @@
-import { stderrSummary } from '../ffmpeg-args';
+import { stderrSummary } from './ffmpeg-stderr';
 import type { GuardedProcesses } from './process-group';
 
 /** What ffprobe tells of a media file. */

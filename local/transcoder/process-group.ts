@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { stderrSummary } from '../ffmpeg-args';
+import { stderrSummary } from './ffmpeg-stderr';
 import { checkOpen, JobStopped } from './job-errors';
 
 /**

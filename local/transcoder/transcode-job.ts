@@ -7,24 +7,17 @@ import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/clie
 import type { TranscodeRequest } from '../../lambda/core/ports';
 import { hlsPlaylistKey, type TranscodePlan } from '../../lambda/core/rendition-ladder';
 import type { MediaConvertOutputDetail, MediaConvertOutputGroupDetail } from '../../lambda/transcode/job-state-event';
-import {
-  contentTypeOf,
-  ffmpegArgs,
-  type MatchedOutputs,
-  matchOutputs,
-  type OutputFile,
-  outputDirectories,
-  outputLayout,
-  relativeKey,
-  stderrSummary,
-} from '../ffmpeg-args';
+import { ffmpegArgs } from './ffmpeg-args';
+import { stderrSummary } from './ffmpeg-stderr';
 import { checkOpen, JOB_ERROR_CODES, JobFailure, messageOf } from './job-errors';
 import { type MediaInfo, probeMedia } from './media-probe';
+import { contentTypeOf, type MatchedOutputs, matchOutputs, type OutputFile } from './output-files';
+import { outputDirectories, outputLayout, relativeKey } from './output-layout';
 import type { GuardedProcesses } from './process-group';
 
 /**
  * One job's work, in its own directory (ffmpeg's working directory): download the source, probe
- * it, one ffmpeg run that decodes it once (see ../ffmpeg-args.ts), measure the outputs and upload
+ * it, one ffmpeg run that decodes it once (see ./ffmpeg-args.ts), measure the outputs and upload
  * them, the master playlist last.
  */
 

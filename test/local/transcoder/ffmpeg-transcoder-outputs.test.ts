@@ -1,119 +1,40 @@
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, posix } from 'node:path';
 import { promisify } from 'node:util';
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
-import type { TranscodeRequest } from '../../../lambda/core/ports';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
 import {
   DEFAULT_LADDER,
   hlsPlaylistKey,
   hlsSegmentKey,
   type LadderSpec,
   outputsOf,
-  planTranscode,
   type TranscodePlan,
   thumbnailKey,
   type VideoRung,
 } from '../../../lambda/core/rendition-ladder';
-import type { SourceInfo } from '../../../lambda/core/source-info';
-import { clientTokenFor } from '../../../lambda/core/transcoding';
-import { mediaPrefix, sourceKey } from '../../../lambda/core/upload-plan';
-import { type MediaConvertJobStateEvent, parseJobStateEvent } from '../../../lambda/transcode/job-state-event';
-import { type ClipOptions, makeClip, NOT_A_VIDEO } from '../../../local/harness/clips';
-import { type LocalServers, startLocalServers } from '../../../local/harness/local-servers';
-import { FfmpegTranscoder } from '../../../local/transcoder/ffmpeg-transcoder';
-import { scratchDirectories } from '../../support/scratch';
+import type { MediaConvertJobStateEvent } from '../../../lambda/transcode/job-state-event';
+import { makeClip } from '../../../local/harness/clips';
+import { durationOf, transcoderFixture } from './transcoder-fixture';
+
+/** What a job makes of a good source: every output under the plan's keys, as MediaConvert makes them. */
 
 const run = promisify(execFile);
 
-let servers: LocalServers;
-const scratch = scratchDirectories();
-
-beforeAll(async () => {
-  servers = await startLocalServers();
-});
-afterAll(async () => {
-  await servers.stop();
-  scratch.removeAll();
-});
-
-const newDirectory = scratch.make;
-
-/** A transcoder on the test servers, with the events and errors it reports and its own work directory. */
-function newTranscoder() {
-  const events: MediaConvertJobStateEvent[] = [];
-  const errors: unknown[] = [];
-  const workDirectory = newDirectory('work');
-  const transcoder = new FfmpegTranscoder({
-    s3: servers.s3,
-    uploadBucket: servers.uploadBucket,
-    mediaBucket: servers.mediaBucket,
-    workDirectory,
-    onJobEvent: async (event) => {
-      events.push(event);
-    },
-    onError: (error) => errors.push(error),
-  });
-  return { transcoder, events, errors, workDirectory };
-}
-
-let videoNumber = 0;
-
-/** Uploads `source` as a new video's source and builds its request as the upload consumer does. */
-async function newUpload(
-  source: Buffer,
-  info: SourceInfo,
-  ladder: LadderSpec = DEFAULT_LADDER,
-): Promise<TranscodeRequest> {
-  const videoId = `video-${++videoNumber}-${randomBytes(3).toString('hex')}`;
-  const uploadId = `upload-${videoNumber}`;
-  await servers.s3.send(new PutObjectCommand({ Bucket: servers.uploadBucket, Key: sourceKey(videoId), Body: source }));
-  return {
-    videoId,
-    uploadId,
-    sourceKey: sourceKey(videoId),
-    plan: planTranscode(videoId, info, ladder),
-    clientToken: clientTokenFor(videoId, uploadId),
-  };
-}
-
-const clipUpload = async (clip: ClipOptions, info: Partial<SourceInfo> = {}, ladder?: LadderSpec) =>
-  newUpload(
-    await makeClip(clip),
-    {
-      width: clip.width,
-      height: clip.height,
-      durationSeconds: clip.seconds ?? 1,
-      hasAudio: clip.audio ?? true,
-      ...info,
-    },
-    ladder,
-  );
+const { servers, newDirectory, newTranscoder, newUpload, clipUpload, keysUnder } = transcoderFixture();
 
 /** Every object under the video's prefix, downloaded into a fresh directory; returns the directory and each key's content type. */
 async function downloadOutputs(videoId: string): Promise<{ directory: string; types: Record<string, string> }> {
   const directory = newDirectory('outputs');
   const types: Record<string, string> = {};
-  const listing = await servers.s3.send(
-    new ListObjectsV2Command({ Bucket: servers.mediaBucket, Prefix: mediaPrefix(videoId) }),
-  );
-  for (const { Key: key } of listing.Contents ?? []) {
-    if (!key) continue;
-    const object = await servers.s3.send(new GetObjectCommand({ Bucket: servers.mediaBucket, Key: key }));
+  for (const key of await keysUnder(videoId)) {
+    const object = await servers().s3.send(new GetObjectCommand({ Bucket: servers().mediaBucket, Key: key }));
     const path = join(directory, key);
     mkdirSync(dirname(path), { recursive: true });
     writeFileSync(path, await (object.Body?.transformToByteArray() ?? new Uint8Array()));
     types[key] = object.ContentType ?? '';
   }
   return { directory, types };
-}
-
-async function keysUnder(videoId: string): Promise<string[]> {
-  const listing = await servers.s3.send(
-    new ListObjectsV2Command({ Bucket: servers.mediaBucket, Prefix: mediaPrefix(videoId) }),
-  );
-  return (listing.Contents ?? []).flatMap((object) => (object.Key ? [object.Key] : []));
 }
 
 interface ProbedStream {
@@ -181,12 +102,6 @@ const playlistLines = (text: string) => {
   return { uris: lines.filter((line) => !line.startsWith('#')), tags: lines.filter((line) => line.startsWith('#')) };
 };
 
-const durationOf = (event: MediaConvertJobStateEvent | undefined) => {
-  const parsed = parseJobStateEvent(event);
-  if ('ignored' in parsed) throw new Error(parsed.ignored);
-  return parsed.change;
-};
-
 /** Every key a finished job must have written, with its content type. */
 function expectedKeys(plan: TranscodePlan, segmentCount: number, captureCount: number): Record<string, string> {
   const keys: Record<string, string> = { [plan.hls.masterKey]: 'application/x-mpegURL', [plan.mp4.key]: 'video/mp4' };
@@ -202,7 +117,7 @@ function expectedKeys(plan: TranscodePlan, segmentCount: number, captureCount: n
 const rungPlaylist = (directory: string, plan: TranscodePlan, rung: VideoRung) =>
   join(directory, hlsPlaylistKey(plan.videoId, rung));
 
-describe('ffmpeg standing in for MediaConvert', () => {
+describe('ffmpeg standing in for MediaConvert: the outputs', () => {
   it('makes every output of a plan with sound under the plan’s keys, then announces COMPLETE', async () => {
     // Prepare: a 4 s clip with sound, cut in 1 s GOPs and 2 s segments, with a 180p rung under its
     // 360p and a capture every second (at most 3), so numbering and alignment show in 4 s.
@@ -352,130 +267,5 @@ describe('ffmpeg standing in for MediaConvert', () => {
       expect(video?.side_data_list ?? []).toEqual([]);
       expect(meanDifference(await firstFrameSketch(path, false), shown)).toBeLessThan(8);
     }
-  });
-
-  it('answers garbage with an ERROR event MediaConvert-style, and leaves nothing under the video’s prefix', async () => {
-    // Prepare: a text file as the source, and an object under the prefix as one already uploaded.
-    const request = await newUpload(NOT_A_VIDEO, {
-      width: 1920,
-      height: 1080,
-      durationSeconds: 0,
-      hasAudio: true,
-    });
-    await servers.s3.send(
-      new PutObjectCommand({
-        Bucket: servers.mediaBucket,
-        Key: `${mediaPrefix(request.videoId)}hls/master_1080p_00001.ts`,
-        Body: 'partial',
-      }),
-    );
-    const { transcoder, events, errors, workDirectory } = newTranscoder();
-
-    // Act
-    const { jobId } = await transcoder.submit(request);
-    await transcoder.idle();
-
-    // Assess
-    expect(events).toHaveLength(1);
-    expect(events[0]?.detail).toMatchObject({ jobId, status: 'ERROR', errorCode: 1010 });
-    const change = durationOf(events[0]);
-    expect(change).toMatchObject({ status: 'ERROR', errorCode: '1010', videoId: request.videoId });
-    expect(change.errorMessage).toBe('Unable to open input file: Invalid data found when processing input');
-    expect(change.errorMessage).not.toContain(workDirectory);
-    expect(await keysUnder(request.videoId)).toEqual([]);
-    expect(errors).toEqual([]);
-    expect(readdirSync(workDirectory)).toEqual([]);
-  });
-
-  it('fails a source cut off halfway instead of making a video of its first frames', async () => {
-    // Prepare: a fast-start clip (its index first) without its last 70 %.
-    const clip = await makeClip({ width: 640, height: 360, seconds: 2, audio: false, faststart: true });
-    const request = await newUpload(clip.subarray(0, Math.floor(clip.length * 0.3)), {
-      width: 640,
-      height: 360,
-      durationSeconds: 2,
-      hasAudio: false,
-    });
-    const { transcoder, events, errors } = newTranscoder();
-
-    // Act
-    await transcoder.submit(request);
-    await transcoder.idle();
-
-    // Assess
-    const change = durationOf(events[0]);
-    expect(change).toMatchObject({ status: 'ERROR', errorCode: '1010' });
-    expect(change.errorMessage).toMatch(/^Unable to read the whole input file: 0\.\d s of 2\.0 s decoded/);
-    expect(await keysUnder(request.videoId)).toEqual([]);
-    expect(errors).toEqual([]);
-  });
-
-  it('answers a missing source with an ERROR event saying so', async () => {
-    // Prepare
-    const request = await newUpload(Buffer.from('soon gone'), {
-      width: 640,
-      height: 360,
-      durationSeconds: 1,
-      hasAudio: false,
-    });
-    const { transcoder, events } = newTranscoder();
-
-    // Act
-    await transcoder.submit({ ...request, sourceKey: sourceKey('never-uploaded') });
-    await transcoder.idle();
-
-    // Assess
-    expect(durationOf(events[0])).toMatchObject({
-      status: 'ERROR',
-      errorCode: '1010',
-      errorMessage: 'Unable to open input file: the source object does not exist',
-    });
-  });
-
-  it('answers a repeated client token with the first job, and runs jobs one at a time in order', async () => {
-    // Prepare
-    const clip = await makeClip({ width: 320, height: 180, seconds: 1, audio: false });
-    const info = { width: 320, height: 180, durationSeconds: 1, hasAudio: false };
-    const [first, second] = [await newUpload(clip, info), await newUpload(clip, info)] as const;
-    const { transcoder, events } = newTranscoder();
-
-    // Act
-    const firstJob = await transcoder.submit(first);
-    const secondJob = await transcoder.submit(second);
-    const repeatedJob = await transcoder.submit(first);
-    await transcoder.idle();
-
-    // Assess
-    expect(repeatedJob.jobId).toBe(firstJob.jobId);
-    expect(secondJob.jobId).not.toBe(firstJob.jobId);
-    expect(events.map((event) => [event.detail.jobId, event.detail.status])).toEqual([
-      [firstJob.jobId, 'COMPLETE'],
-      [secondJob.jobId, 'COMPLETE'],
-    ]);
-  });
-
-  it('stops on close: kills the running ffmpeg, drops the queue, announces nothing, cleans up', async () => {
-    // Prepare: two jobs of a source long enough to still be encoding when the close comes.
-    const request = await clipUpload({ width: 1280, height: 720, seconds: 4, audio: false });
-    const queued = await newUpload(Buffer.from('never transcoded'), request.plan.source);
-    const { transcoder, events, workDirectory } = newTranscoder();
-    await transcoder.submit(request);
-    await transcoder.submit(queued);
-    // Wait for the first job's output directory: ffmpeg is about to run.
-    const running = () =>
-      readdirSync(workDirectory).some((job) => readdirSync(join(workDirectory, job)).includes('out'));
-    for (let waited = 0; !running() && waited < 10_000; waited += 20) await new Promise((r) => setTimeout(r, 20));
-    expect(running()).toBe(true);
-
-    // Act
-    const started = Date.now();
-    await transcoder.close();
-
-    // Assess
-    expect(Date.now() - started).toBeLessThan(2_000);
-    expect(events).toEqual([]);
-    expect(readdirSync(workDirectory)).toEqual([]);
-    expect(await keysUnder(request.videoId)).not.toContain(request.plan.hls.masterKey);
-    await expect(transcoder.submit(queued)).rejects.toThrow(/closed/);
   });
 });
