@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { CONFIG_CONTEXT_KEY, ConfigError, resolveConfig } from '../lib/config';
+import { PROJECT_ROOT } from '../lib/project-root';
 import { startTwin, type Twin, TwinStartError } from './twin';
 
 /**
@@ -11,7 +12,6 @@ import { startTwin, type Twin, TwinStartError } from './twin';
  * uses, so the twin enforces the deployed limits.
  */
 
-const PROJECT_ROOT = resolve(__dirname, '..');
 /** Tools the twin runs; the README's first command installs them. */
 const REQUIRED_TOOLS = [
   { command: 'redis-server', standsInFor: 'ElastiCache (Valkey)' },
