@@ -156,8 +156,8 @@ export const SETTING_FIELDS = {
   allowedContentTypes: setting(
     list(/^video\/[a-z0-9.+-]+$/, 'video media types such as video/mp4').default([...DEFAULT_CONTENT_TYPES]),
     {
-      description: 'Media types a source file may declare (`video/…`); anything else is refused with 415.',
-      defaultNote: 'MP4, QuickTime, Matroska, WebM, AVI, MPEG, MPEG-TS and M4V',
+      description:
+        'Media types a source file may declare (`video/…`); anything else is refused with 415. The default: MP4, QuickTime, Matroska, WebM, AVI, MPEG, MPEG-TS and M4V.',
     },
   ),
   uploadUrlTtlSeconds: setting(integer(60, 21_600).default(3600), {
