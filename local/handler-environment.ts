@@ -1,11 +1,15 @@
-import { API_ENV, CATALOG_SCHEMA } from '../lambda/api/routes';
+import { CATALOG_SCHEMA } from '../lambda/api/routes';
+import { apiEnvironment } from '../lambda/api/settings';
 import type { SigningKey } from '../lambda/core/playback-token';
 import type { ApiPolicy } from '../lambda/core/ports';
+import { webhookEnvironment } from '../lambda/notify/settings';
+import { completionEnvironment } from '../lambda/transcode/settings';
 
 /**
  * The environment the handlers read, pointed at local servers: what the constructs set in AWS,
- * plus the endpoint overrides of the AWS SDK. The twin and the tests build it here, once. The
- * pipeline's and the webhooks' variables share the API's names where they overlap.
+ * written by the same writers the handlers' readers sit beside, plus the endpoint overrides of
+ * the AWS SDK. The twin and the tests build it here, once. The pipeline's and the webhooks'
+ * variables share the API's names where they overlap.
  */
 /** The API's limits and URLs (`ApiPolicy`) as the handlers will parse them back, and where the servers are. */
 export interface LocalHandlerSettings extends ApiPolicy {
@@ -21,9 +25,14 @@ export interface LocalHandlerSettings extends ApiPolicy {
   readonly allowedOrigins: readonly string[];
   /** Powertools' log level. */
   readonly logLevel: string;
+  /** Where webhook events go, and the secret they are signed with. @default - no webhooks */
+  readonly webhooks?: { readonly url: string; readonly secret: string; readonly queueUrl: string };
 }
 
 export function localHandlerEnvironment(settings: LocalHandlerSettings): Record<string, string> {
+  const { webhooks } = settings;
+  // Local servers: plain connections to Valkey, path-style URLs to S3.
+  const local = { cacheEndpoint: settings.endpoints.valkey, cacheTls: false, s3ForcePathStyle: true };
   return {
     AWS_REGION: settings.region,
     AWS_ACCESS_KEY_ID: settings.credentials.accessKeyId,
@@ -31,27 +40,38 @@ export function localHandlerEnvironment(settings: LocalHandlerSettings): Record<
     AWS_ENDPOINT_URL_DYNAMODB: settings.endpoints.dynamodb,
     AWS_ENDPOINT_URL_S3: settings.endpoints.s3,
     AWS_ENDPOINT_URL_SQS: settings.endpoints.sqs,
-    S3_FORCE_PATH_STYLE: 'true',
     POWERTOOLS_LOG_LEVEL: settings.logLevel,
     POWERTOOLS_METRICS_DISABLED: 'true',
     POWERTOOLS_TRACE_ENABLED: 'false',
-    [API_ENV.tableName]: settings.tableName,
-    [API_ENV.ownerIndexName]: CATALOG_SCHEMA.ownerIndexName,
-    [API_ENV.uploadBucket]: settings.uploadBucket,
-    [API_ENV.mediaBucket]: settings.mediaBucket,
-    [API_ENV.cacheEndpoint]: settings.endpoints.valkey,
-    [API_ENV.cacheTls]: 'false',
-    [API_ENV.cacheTtlSeconds]: String(settings.cacheTtlSeconds),
-    [API_ENV.cdnBaseUrl]: settings.cdnBaseUrl,
-    PLAYBACK_SIGNING_KEY: JSON.stringify(settings.signingKey),
-    [API_ENV.jwtIssuer]: settings.identity.issuer,
-    [API_ENV.jwtAudience]: settings.identity.audience,
-    [API_ENV.jwksUrl]: settings.identity.jwksUrl,
-    [API_ENV.maxUploadBytes]: String(settings.maxUploadBytes),
-    [API_ENV.allowedContentTypes]: settings.allowedContentTypes.join(','),
-    [API_ENV.uploadUrlTtlSeconds]: String(settings.uploadUrlTtlSeconds),
-    [API_ENV.publicPlaybackTtlSeconds]: String(settings.publicPlaybackTtlSeconds),
-    [API_ENV.privatePlaybackTtlSeconds]: String(settings.privatePlaybackTtlSeconds),
-    [API_ENV.allowedOrigins]: settings.allowedOrigins.join(','),
+    ...apiEnvironment({
+      ...local,
+      tableName: settings.tableName,
+      ownerIndexName: CATALOG_SCHEMA.ownerIndexName,
+      uploadBucket: settings.uploadBucket,
+      mediaBucket: settings.mediaBucket,
+      staticSigningKey: JSON.stringify(settings.signingKey),
+      jwt: settings.identity,
+      allowedOrigins: settings.allowedOrigins,
+      webhookQueueUrl: webhooks?.queueUrl,
+      policy: {
+        maxUploadBytes: settings.maxUploadBytes,
+        allowedContentTypes: settings.allowedContentTypes,
+        uploadUrlTtlSeconds: settings.uploadUrlTtlSeconds,
+        publicPlaybackTtlSeconds: settings.publicPlaybackTtlSeconds,
+        privatePlaybackTtlSeconds: settings.privatePlaybackTtlSeconds,
+        cacheTtlSeconds: settings.cacheTtlSeconds,
+        cdnBaseUrl: settings.cdnBaseUrl,
+      },
+    }),
+    ...completionEnvironment({
+      ...local,
+      tableName: settings.tableName,
+      mediaBucket: settings.mediaBucket,
+      cacheTtlSeconds: settings.cacheTtlSeconds,
+      webhookQueueUrl: webhooks?.queueUrl,
+    }),
+    ...(webhooks
+      ? webhookEnvironment({ url: webhooks.url, staticSecret: webhooks.secret, queueUrl: webhooks.queueUrl })
+      : {}),
   };
 }

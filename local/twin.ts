@@ -11,10 +11,9 @@ import { JwtVerifier } from '../lambda/adapters/jwt-verifier';
 import { MediaInfoProbe } from '../lambda/adapters/media-info-probe';
 import { createS3Client, S3ObjectStore } from '../lambda/adapters/s3-object-store';
 import { createTelemetry } from '../lambda/adapters/telemetry';
-import { API_ENV, API_ROUTES, CATALOG_SCHEMA } from '../lambda/api/routes';
+import { API_ROUTES, CATALOG_SCHEMA } from '../lambda/api/routes';
 import { keyValueStoreKey, type SigningKey } from '../lambda/core/playback-token';
 import type { PipelineOutcome } from '../lambda/core/transcoding';
-import { WEBHOOK_ENV, WEBHOOK_SECRET } from '../lambda/notify/environment';
 import { WEBHOOK_DELIVERY, WEBHOOK_MAX_ATTEMPTS, WEBHOOK_RETRY } from '../lambda/notify/retry-schedule';
 import {
   PIPELINE_TELEMETRY,
@@ -182,8 +181,7 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
       : undefined;
 
     // The handlers read their settings from the environment, as in Lambda; the constructs set
-    // the same variables in AWS. The API's names cover the pipeline's and the webhooks' where
-    // they share them (PIPELINE_ENV, WEBHOOK_ENV).
+    // the same variables in AWS, through the same writers.
     const identity = createLocalIdentity(`${apiUrl}/local-user-pool`, state.identityKey);
     Object.assign(process.env, {
       ...localHandlerEnvironment({
@@ -204,14 +202,11 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
         cacheTtlSeconds: config.metadataCacheTtlSeconds,
         allowedOrigins,
         logLevel: options.handlerLogLevel ?? 'WARN',
+        webhooks:
+          webhookQueue && options.webhookUrl
+            ? { url: options.webhookUrl, secret: state.webhookSecret, queueUrl: webhookQueue.url }
+            : undefined,
       }),
-      ...(webhookQueue && options.webhookUrl
-        ? {
-            [API_ENV.webhookQueueUrl]: webhookQueue.url,
-            [WEBHOOK_ENV.url]: options.webhookUrl,
-            [WEBHOOK_SECRET]: state.webhookSecret,
-          }
-        : {}),
     });
 
     const handlers: Record<string, ProxyHandler> = {};

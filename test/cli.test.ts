@@ -4,6 +4,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { API_ROUTES } from '../lambda/api/routes';
+import { apiEnvironment } from '../lambda/api/settings';
+import { completionEnvironment, submitEnvironment } from '../lambda/transcode/settings';
+import { DEFAULT_CONFIG } from '../lib/config';
 import { MEDIA_INFO_WASM } from '../lib/constructs/transcoding-pipeline';
 import { HANDLER_FILE } from '../lib/functions';
 
@@ -62,22 +65,33 @@ describe('cdk synth from the command line', () => {
     const handlerEnv = {
       PATH: process.env.PATH,
       AWS_REGION: 'eu-west-1',
-      CATALOG_TABLE_NAME: 'catalog',
-      CATALOG_OWNER_INDEX_NAME: 'byOwner',
-      UPLOAD_BUCKET_NAME: 'uploads',
-      MEDIA_BUCKET_NAME: 'media',
-      // Loopback, where nothing listens: the bundle connects at load, and no traffic may leave the machine.
-      CACHE_ENDPOINT: '127.0.0.1:9',
-      CACHE_TLS: 'false',
-      CDN_BASE_URL: 'https://cdn.invalid',
-      SIGNING_KEY_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:000000000000:secret:key',
-      JWT_ISSUER: 'https://issuer.invalid',
-      JWT_AUDIENCE: 'client',
-      JWKS_URL: 'https://issuer.invalid/.well-known/jwks.json',
-      MAX_UPLOAD_BYTES: '1000',
-      ALLOWED_CONTENT_TYPES: 'video/mp4',
       POWERTOOLS_LOG_LEVEL: 'CRITICAL',
       POWERTOOLS_METRICS_DISABLED: 'true',
+      ...apiEnvironment({
+        tableName: 'catalog',
+        ownerIndexName: 'byOwner',
+        uploadBucket: 'uploads',
+        mediaBucket: 'media',
+        // Loopback, where nothing listens: the bundle connects at load, and no traffic may leave the machine.
+        cacheEndpoint: '127.0.0.1:9',
+        cacheTls: false,
+        signingKeySecretArn: 'arn:aws:secretsmanager:eu-west-1:000000000000:secret:key',
+        jwt: {
+          issuer: 'https://issuer.invalid',
+          audience: 'client',
+          jwksUrl: 'https://issuer.invalid/.well-known/jwks.json',
+        },
+        allowedOrigins: DEFAULT_CONFIG.allowedOrigins,
+        policy: {
+          maxUploadBytes: 1000,
+          allowedContentTypes: ['video/mp4'],
+          uploadUrlTtlSeconds: DEFAULT_CONFIG.uploadUrlTtlSeconds,
+          publicPlaybackTtlSeconds: DEFAULT_CONFIG.publicPlaybackTtlSeconds,
+          privatePlaybackTtlSeconds: DEFAULT_CONFIG.privatePlaybackTtlSeconds,
+          cacheTtlSeconds: DEFAULT_CONFIG.metadataCacheTtlSeconds,
+          cdnBaseUrl: 'https://cdn.invalid',
+        },
+      }),
     };
 
     for (const route of API_ROUTES) {
@@ -126,15 +140,22 @@ describe('cdk synth from the command line', () => {
     const handlerEnv = {
       PATH: process.env.PATH,
       AWS_REGION: 'eu-west-1',
-      CATALOG_TABLE_NAME: 'catalog',
-      UPLOAD_BUCKET_NAME: 'uploads',
-      MEDIA_BUCKET_NAME: 'media',
-      MEDIACONVERT_ROLE_ARN: 'arn:aws:iam::000000000000:role/mediaconvert',
-      MEDIACONVERT_QUEUE_ARN: 'arn:aws:mediaconvert:eu-west-1:000000000000:queues/vod',
-      CACHE_ENDPOINT: '127.0.0.1:9',
-      CACHE_TLS: 'false',
       POWERTOOLS_LOG_LEVEL: 'CRITICAL',
       POWERTOOLS_METRICS_DISABLED: 'true',
+      ...submitEnvironment({
+        tableName: 'catalog',
+        uploadBucket: 'uploads',
+        mediaBucket: 'media',
+        roleArn: 'arn:aws:iam::000000000000:role/mediaconvert',
+        queueArn: 'arn:aws:mediaconvert:eu-west-1:000000000000:queues/vod',
+      }),
+      ...completionEnvironment({
+        tableName: 'catalog',
+        mediaBucket: 'media',
+        cacheEndpoint: '127.0.0.1:9',
+        cacheTls: false,
+        cacheTtlSeconds: DEFAULT_CONFIG.metadataCacheTtlSeconds,
+      }),
     };
     const invoke = (bundle: string, event: unknown) =>
       execFileSync(process.execPath, ['-e', invokeScript(bundle, JSON.stringify(event))], {

@@ -1,6 +1,8 @@
+import fc from 'fast-check';
 import { WEBHOOK_ENV, WEBHOOK_SECRET, WEBHOOK_TELEMETRY } from '../../lambda/notify/environment';
 import { WEBHOOK_DELIVERY, WEBHOOK_RETRY } from '../../lambda/notify/retry-schedule';
-import { readWebhookSettings } from '../../lambda/notify/settings';
+import { readWebhookSettings, type WebhookEnvironmentValues, webhookEnvironment } from '../../lambda/notify/settings';
+import { optional, resourceName, url } from '../support/environment-values';
 
 const minimal = {
   [WEBHOOK_ENV.url]: 'https://hooks.example.test/vod',
@@ -50,5 +52,43 @@ describe('the webhook handler settings', () => {
 
   it('names the service vod-webhooks in the VodPlatform metrics namespace', () => {
     expect(WEBHOOK_TELEMETRY).toEqual({ serviceName: 'vod-webhooks', metricsNamespace: 'VodPlatform' });
+  });
+
+  it('reads back exactly what its writer wrote, with the defaults where the writer left them out (property-based)', () => {
+    const seconds = fc.integer({ min: 0, max: WEBHOOK_RETRY.maxVisibilitySeconds });
+    const values: fc.Arbitrary<WebhookEnvironmentValues> = fc
+      .record({
+        url,
+        secretArn: optional(resourceName),
+        staticSecret: optional(resourceName),
+        queueUrl: url,
+        timeoutMs: optional(fc.integer({ min: 100, max: 60_000 })),
+        retryBaseSeconds: optional(seconds),
+        retryCapSeconds: optional(seconds),
+      })
+      .filter((value) => value.secretArn !== undefined || value.staticSecret !== undefined);
+
+    fc.assert(
+      fc.property(values, (given) => {
+        const read = readWebhookSettings(webhookEnvironment(given));
+
+        expect(read).toEqual({
+          ...given,
+          timeoutMs: given.timeoutMs ?? WEBHOOK_DELIVERY.timeoutMs,
+          retryBaseSeconds: given.retryBaseSeconds ?? WEBHOOK_RETRY.baseSeconds,
+          retryCapSeconds: given.retryCapSeconds ?? WEBHOOK_RETRY.capSeconds,
+        });
+      }),
+    );
+  });
+
+  it('writes, for a deployment, the receiver, the secret and the queue only', () => {
+    const variables = webhookEnvironment({
+      url: minimal[WEBHOOK_ENV.url],
+      secretArn: minimal[WEBHOOK_ENV.secretArn],
+      queueUrl: minimal[WEBHOOK_ENV.queueUrl],
+    });
+
+    expect(variables).toEqual(minimal);
   });
 });
