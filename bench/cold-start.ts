@@ -41,7 +41,7 @@ import { WEBHOOK_ENV, WEBHOOK_SECRET } from '../lambda/notify/environment';
 import { PIPELINE_ENV } from '../lambda/transcode/environment';
 import { createVodApp } from '../lib/app';
 import { CONFIG_CONTEXT_KEY } from '../lib/config';
-import { PROJECT_ROOT } from '../lib/functions';
+import { PROJECT_ROOT } from '../lib/constructs/platform-function';
 import { proxyEvent } from '../local/api-gateway-event';
 import { s3Notification } from '../local/s3-notifications';
 import { startLocalServers } from '../test/support/local-servers';

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { API_ROUTES } from '../lambda/api/routes';
+import { HANDLER_FILE } from '../lib/constructs/platform-function';
 import { MEDIA_INFO_WASM } from '../lib/constructs/transcoding-pipeline';
-import { HANDLER_FILE } from '../lib/functions';
 
 /** Loads a bundle as Lambda loads an `.mjs` handler file (an ES module import), calls its handler with `event`. */
 const invokeScript = (bundle: string, event: string) =>

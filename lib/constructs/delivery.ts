@@ -3,7 +3,6 @@ import type * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
@@ -20,10 +19,21 @@ import {
   SECURITY_HEADERS,
 } from '../../lambda/edge/cdn-rules';
 import { PLAYBACK_TOKEN_FUNCTION_PATH } from '../../lambda/edge/functions';
-import { GuardRule, NagRule, restrictGrantsToAwsServices } from '../checks';
+import { GuardRule, NagRule } from '../checks';
+import { PlatformKey } from './platform-key';
 
 /** The key id of the signing key generated at the first deploy. */
 export const INITIAL_SIGNING_KEY_ID = 'k1';
+
+/** What reading the signing key store takes. */
+const SIGNING_KEY_READ_ACTIONS = [
+  'cloudfront-keyvaluestore:DescribeKeyValueStore',
+  'cloudfront-keyvaluestore:GetKey',
+  'cloudfront-keyvaluestore:ListKeys',
+] as const;
+
+/** What changing its keys takes, besides reading. */
+const SIGNING_KEY_WRITE_ACTIONS = ['cloudfront-keyvaluestore:PutKey', 'cloudfront-keyvaluestore:DeleteKey'] as const;
 
 /** Viewer paths, before the token function strips `/t/{token}`. Manifests get the short TTL. */
 export const MANIFEST_PATH_PATTERN = `*${MANIFEST_SUFFIX}`;
@@ -98,7 +108,7 @@ export class Delivery extends Construct {
    */
   public readonly signingKeySecret: secretsmanager.Secret;
   /** Encrypts `signingKeySecret`. */
-  public readonly signingKeySecretKey: kms.Key;
+  public readonly signingKeySecretKey: PlatformKey;
   /** The viewer-request function that checks playback tokens. */
   public readonly tokenFunction: cloudfront.Function;
   /** Short-TTL policy for HLS manifests. */
@@ -137,11 +147,9 @@ export class Delivery extends Construct {
       keyValueStoreName: accountUniqueName(this),
       comment: 'Playback token signing keys: key:{keyId} -> secret',
     });
-    this.signingKeySecretKey = new kms.Key(this, 'SigningKeySecretKey', {
+    this.signingKeySecretKey = new PlatformKey(this, 'SigningKeySecretKey', {
       description: 'Encrypts the current playback signing key',
-      enableKeyRotation: true,
     });
-    restrictGrantsToAwsServices(this.signingKeySecretKey);
     this.signingKeySecret = new secretsmanager.Secret(this, 'SigningKeySecret', {
       description: 'Current playback signing key {keyId, secret}; copy it into the signing key store before use',
       encryptionKey: this.signingKeySecretKey,
@@ -343,19 +351,19 @@ export class Delivery extends Construct {
   }
 
   /**
-   * Lets the grantee read the playback signing keys from the KeyValueStore, so it can mint
-   * tokens with the current key (the API's playback route).
+   * Lets the grantee read the playback signing keys from the KeyValueStore: describe it, list
+   * and get its keys, and nothing else.
    */
-  public grantReadSigningKeys(grantee: iam.IGrantable): iam.Grant {
-    return iam.Grant.addToPrincipal({
-      grantee,
-      actions: [
-        'cloudfront-keyvaluestore:DescribeKeyValueStore',
-        'cloudfront-keyvaluestore:GetKey',
-        'cloudfront-keyvaluestore:ListKeys',
-      ],
-      resourceArns: [this.signingKeys.keyValueStoreArn],
-    });
+  public grantSigningKeyRead(grantee: iam.IGrantable): iam.Grant {
+    return this.grantOnSigningKeys(grantee, SIGNING_KEY_READ_ACTIONS);
+  }
+
+  /**
+   * Lets the grantee add, rotate and remove playback signing keys (README: rotating a key); with
+   * the reads, since every write names the store's current ETag.
+   */
+  public grantSigningKeyWrite(grantee: iam.IGrantable): iam.Grant {
+    return this.grantOnSigningKeys(grantee, [...SIGNING_KEY_READ_ACTIONS, ...SIGNING_KEY_WRITE_ACTIONS]);
   }
 
   /**
@@ -377,17 +385,10 @@ export class Delivery extends Construct {
     });
   }
 
-  /** Lets the grantee add, rotate and remove playback signing keys. */
-  public grantManageSigningKeys(grantee: iam.IGrantable): iam.Grant {
+  private grantOnSigningKeys(grantee: iam.IGrantable, actions: readonly string[]): iam.Grant {
     return iam.Grant.addToPrincipal({
       grantee,
-      actions: [
-        'cloudfront-keyvaluestore:DescribeKeyValueStore',
-        'cloudfront-keyvaluestore:GetKey',
-        'cloudfront-keyvaluestore:ListKeys',
-        'cloudfront-keyvaluestore:PutKey',
-        'cloudfront-keyvaluestore:DeleteKey',
-      ],
+      actions: [...actions],
       resourceArns: [this.signingKeys.keyValueStoreArn],
     });
   }

@@ -1,11 +1,11 @@
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { type RouteAccess, UPLOAD_PART_CORS } from '../../lambda/api/routes';
 import { PLAYER_EXPOSED_HEADERS } from '../../lambda/edge/cdn-rules';
-import { GuardRule, NagRule, restrictGrantsToAwsServices } from '../checks';
+import { GuardRule, NagRule } from '../checks';
+import { PlatformKey } from './platform-key';
 
 /** Where uploads land in the upload bucket; the pipeline listens on this prefix only. */
 export const UPLOAD_PREFIX = 'uploads/';
@@ -82,7 +82,7 @@ export class MediaStorage extends Construct {
   /** Receives S3 server access logs and CloudFront access logs. */
   public readonly logBucket: s3.Bucket;
   /** Encrypts the upload and media buckets. */
-  public readonly encryptionKey: kms.Key;
+  public readonly encryptionKey: PlatformKey;
 
   constructor(scope: Construct, id: string, props: MediaStorageProps = {}) {
     super(scope, id);
@@ -98,12 +98,10 @@ export class MediaStorage extends Construct {
     );
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
 
-    this.encryptionKey = new kms.Key(this, 'Key', {
+    this.encryptionKey = new PlatformKey(this, 'Key', {
       description: 'Encrypts uploaded sources and transcoded media',
-      enableKeyRotation: true,
       removalPolicy,
     });
-    restrictGrantsToAwsServices(this.encryptionKey);
 
     this.logBucket = new s3.Bucket(this, 'LogBucket', {
       // Server access logs and CloudFront standard logs can only be written with SSE-S3.

@@ -7,7 +7,8 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { API_TELEMETRY } from '../../lambda/api/routes';
-import { Observability, type ObservabilityProps, RUNBOOK_SECTIONS } from '../../lib/constructs/observability';
+import { Observability, type ObservabilityProps } from '../../lib/constructs/observability';
+import { RUNBOOK_SECTIONS } from '../../lib/runbook';
 import { synthesizeDefault } from '../support/synth';
 import { type Inspected, inspect, type Resource } from '../support/template';
 
