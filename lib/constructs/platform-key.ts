@@ -21,7 +21,9 @@ export interface PlatformKeyProps {
 export class PlatformKey extends kms.Key {
   constructor(scope: Construct, id: string, props: PlatformKeyProps) {
     if (props.description.trim() === '') {
-      throw new Error(`PlatformKey ${id}: description must say what the key encrypts, received ""`);
+      throw new Error(
+        `PlatformKey ${id}: description must say what the key encrypts, received ${JSON.stringify(props.description)}`,
+      );
     }
     super(scope, id, {
       description: props.description,

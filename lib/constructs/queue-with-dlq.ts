@@ -66,7 +66,9 @@ export class DeadLetterQueue extends sqs.Queue {
     const retentionPeriod = props.retentionPeriod ?? Duration.days(14);
     checkSeconds(`DeadLetterQueue ${id}`, 'retentionPeriod', retentionPeriod, 60, MAX_RETENTION_SECONDS);
     if (props.contents.trim() === '') {
-      throw new Error(`DeadLetterQueue ${id}: contents must say what the queue holds, received ""`);
+      throw new Error(
+        `DeadLetterQueue ${id}: contents must say what the queue holds, received ${JSON.stringify(props.contents)}`,
+      );
     }
     super(scope, id, { ...encryptedQueueProps(props.encryptionKey), retentionPeriod });
     const reason = `This is the dead-letter queue of ${props.contents}; it has an alarm and an operator redrives it.`;
