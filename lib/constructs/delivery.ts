@@ -1,4 +1,4 @@
-import { Duration, Names, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import type * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
@@ -6,20 +6,10 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import {
-  CACHE_KEY_POLICIES,
-  type CdnBehaviour,
-  cacheControlFor,
-  cacheTtlsFor,
-  MANIFEST_SUFFIX,
-  PLAYER_ALLOWED_HEADERS,
-  PLAYER_ALLOWED_METHODS,
-  PLAYER_CORS_MAX_AGE_SECONDS,
-  PLAYER_EXPOSED_HEADERS,
-  SECURITY_HEADERS,
-} from '../../lambda/edge/cdn-rules';
+import { cacheControlFor, MANIFEST_SUFFIX } from '../../lambda/edge/cdn-rules';
 import { PLAYBACK_TOKEN_FUNCTION_PATH } from '../../lambda/edge/functions';
 import { GuardRule, NagRule } from '../checks';
+import { accountUniqueName, cdnCachePolicy, cdnResponseHeadersPolicy } from './cdn-policies';
 import { PlatformKey } from './platform-key';
 
 /** The key id of the signing key generated at the first deploy. */
@@ -37,14 +27,6 @@ const SIGNING_KEY_WRITE_ACTIONS = ['cloudfront-keyvaluestore:PutKey', 'cloudfron
 
 /** Viewer paths, before the token function strips `/t/{token}`. Manifests get the short TTL. */
 export const MANIFEST_PATH_PATTERN = `*${MANIFEST_SUFFIX}`;
-
-/**
- * CloudFront resources are global: their names must be unique in the account, so the same
- * stack deployed to two regions needs the region in each name (as CDK does for cache policies).
- */
-function accountUniqueName(scope: Construct): string {
-  return `${Names.uniqueResourceName(scope, { maxLength: 48, separator: '-' })}-${Stack.of(scope).region}`;
-}
 
 export interface DeliveryProps {
   /** The bucket holding the transcoded outputs under `v/{id}/`. */
@@ -177,38 +159,16 @@ export class Delivery extends Construct {
 
     // The cache keys and TTLs come from cdn-rules, which the twin's edge cache reads too. The
     // token is stripped from the path before the lookup, so one cached copy serves every viewer.
-    const cachePolicy = (id: string, behaviour: CdnBehaviour, ttl: Duration, comment: string) => {
-      const key = CACHE_KEY_POLICIES[behaviour];
-      const ttls = cacheTtlsFor(behaviour, ttl.toSeconds());
-      return new cloudfront.CachePolicy(this, id, {
-        comment,
-        queryStringBehavior:
-          key.queryStrings.length > 0
-            ? cloudfront.CacheQueryStringBehavior.allowList(...key.queryStrings)
-            : cloudfront.CacheQueryStringBehavior.none(),
-        cookieBehavior:
-          key.cookies.length > 0
-            ? cloudfront.CacheCookieBehavior.allowList(...key.cookies)
-            : cloudfront.CacheCookieBehavior.none(),
-        headerBehavior:
-          key.headers.length > 0
-            ? cloudfront.CacheHeaderBehavior.allowList(...key.headers)
-            : cloudfront.CacheHeaderBehavior.none(),
-        defaultTtl: Duration.seconds(ttls.defaultSeconds),
-        minTtl: Duration.seconds(ttls.minSeconds),
-        maxTtl: Duration.seconds(ttls.maxSeconds),
-        enableAcceptEncodingGzip: (key.acceptEncodings as readonly string[]).includes('gzip'),
-        enableAcceptEncodingBrotli: (key.acceptEncodings as readonly string[]).includes('br'),
-      });
-    };
-    this.manifestCachePolicy = cachePolicy(
+    this.manifestCachePolicy = cdnCachePolicy(
+      this,
       'ManifestCachePolicy',
       'manifest',
       manifestTtl,
       'HLS manifests: cached briefly, compressed',
     );
     // Video is already compressed; splitting the cache by Accept-Encoding would only cost.
-    this.mediaCachePolicy = cachePolicy(
+    this.mediaCachePolicy = cdnCachePolicy(
+      this,
       'MediaCachePolicy',
       'media',
       mediaTtl,
@@ -216,48 +176,18 @@ export class Delivery extends Construct {
     );
 
     // Browsers and players get the same freshness as the CDN: manifests briefly, media for long.
-    // Not overriding keeps a Cache-Control already set (the token check's no-store on a 403).
-    const responseHeaders = (id: string, cacheControl: string) =>
-      new cloudfront.ResponseHeadersPolicy(this, id, {
-        responseHeadersPolicyName: `${accountUniqueName(this)}-${id}`,
-        comment: `CORS for web players, security headers, Cache-Control: ${cacheControl}`,
-        customHeadersBehavior: { customHeaders: [{ header: 'Cache-Control', value: cacheControl, override: false }] },
-        corsBehavior: {
-          accessControlAllowOrigins: [...allowedOrigins],
-          accessControlAllowMethods: [...PLAYER_ALLOWED_METHODS],
-          accessControlAllowHeaders: PLAYER_ALLOWED_HEADERS,
-          accessControlExposeHeaders: PLAYER_EXPOSED_HEADERS,
-          accessControlAllowCredentials: false,
-          accessControlMaxAge: Duration.seconds(PLAYER_CORS_MAX_AGE_SECONDS),
-          originOverride: true,
-        },
-        securityHeadersBehavior: {
-          strictTransportSecurity: {
-            accessControlMaxAge: Duration.seconds(SECURITY_HEADERS.strictTransportSecurity.maxAgeSeconds),
-            includeSubdomains: SECURITY_HEADERS.strictTransportSecurity.includeSubdomains,
-            preload: SECURITY_HEADERS.strictTransportSecurity.preload,
-            override: true,
-          },
-          contentTypeOptions: { override: true },
-          frameOptions: { frameOption: SECURITY_HEADERS.frameOption as cloudfront.HeadersFrameOption, override: true },
-          referrerPolicy: {
-            referrerPolicy: SECURITY_HEADERS.referrerPolicy as cloudfront.HeadersReferrerPolicy,
-            override: true,
-          },
-          contentSecurityPolicy: { contentSecurityPolicy: SECURITY_HEADERS.contentSecurityPolicy, override: true },
-        },
-        removeHeaders: [
-          'x-amz-server-side-encryption',
-          'x-amz-server-side-encryption-aws-kms-key-id',
-          'x-amz-server-side-encryption-bucket-key-enabled',
-          'x-amz-version-id',
-        ],
-      });
-    this.manifestResponseHeaders = responseHeaders(
+    this.manifestResponseHeaders = cdnResponseHeadersPolicy(
+      this,
       'ManifestResponseHeaders',
       cacheControlFor('manifest', manifestTtl.toSeconds()),
+      allowedOrigins,
     );
-    this.mediaResponseHeaders = responseHeaders('MediaResponseHeaders', cacheControlFor('media', mediaTtl.toSeconds()));
+    this.mediaResponseHeaders = cdnResponseHeadersPolicy(
+      this,
+      'MediaResponseHeaders',
+      cacheControlFor('media', mediaTtl.toSeconds()),
+      allowedOrigins,
+    );
 
     const originAccessControl = new cloudfront.S3OriginAccessControl(this, 'OriginAccessControl', {
       originAccessControlName: accountUniqueName(this),

@@ -4,7 +4,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { type RouteAccess, UPLOAD_PART_CORS } from '../../lambda/api/routes';
 import { PLAYER_EXPOSED_HEADERS } from '../../lambda/edge/cdn-rules';
-import { GuardRule, NagRule } from '../checks';
+import { GuardRule, NagRule, nagObjectPrefixWildcard } from '../checks';
 import { PlatformKey } from './platform-key';
 
 /** Where uploads land in the upload bucket; the pipeline listens on this prefix only. */
@@ -228,6 +228,25 @@ export class MediaStorage extends Construct {
     // A multipart write generates data keys and decrypts them to complete; nothing else.
     this.encryptionKey.grant(grantee, 'kms:GenerateDataKey', 'kms:Decrypt');
     return this.grantObjects(grantee, this.mediaBucket, MEDIA_PREFIX, ['s3:PutObject', 's3:AbortMultipartUpload']);
+  }
+
+  /**
+   * Acknowledges the wildcard finding of `grantReadUploads` on the role of `who`: source keys are
+   * per video and unknown beforehand, and the grant covers `uploads/` only.
+   */
+  public acknowledgeUploadReads(role: iam.IRole, who: string): void {
+    Validations.of(role).acknowledge({
+      id: nagObjectPrefixWildcard(this.uploadBucket, UPLOAD_PREFIX),
+      reason: `Sources are per video (uploads/{id}/source), unknown until uploaded; ${who} may only read objects under uploads/.`,
+    });
+  }
+
+  /** Acknowledges the wildcard finding of `grantWriteMedia`, as `acknowledgeUploadReads` for `v/`. */
+  public acknowledgeMediaWrites(role: iam.IRole, who: string): void {
+    Validations.of(role).acknowledge({
+      id: nagObjectPrefixWildcard(this.mediaBucket, MEDIA_PREFIX),
+      reason: `Outputs are per video (v/{id}/…), unknown until a job runs; ${who} may only write objects under v/.`,
+    });
   }
 
   /**

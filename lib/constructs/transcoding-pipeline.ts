@@ -5,7 +5,6 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import * as lambdaEvents from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as mediaconvert from 'aws-cdk-lib/aws-mediaconvert';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -19,24 +18,18 @@ import {
   UPLOAD_QUEUE_VISIBILITY_SECONDS,
 } from '../../lambda/transcode/environment';
 import { FINAL_JOB_STATES } from '../../lambda/transcode/job-state-event';
-import { GuardRule, NagRule, nagObjectPrefixWildcard, nagWildcardArn } from '../checks';
-import { MEDIA_PREFIX, type MediaStorage, UPLOAD_PREFIX } from './media-storage';
+import { GuardRule, NagRule, nagObjectPrefixWildcard } from '../checks';
+import { MEDIA_PREFIX, type MediaStorage } from './media-storage';
 import type { MetadataCache } from './metadata-cache';
 import { handlerEntry, handlerSecurityGroup, PlatformFunction } from './platform-function';
 import { PlatformKey } from './platform-key';
 import { DeadLetterQueue, QueueWithDlq } from './queue-with-dlq';
+import { SubmitJobsFunction } from './submit-jobs-function';
 import { UploadQueueDestination } from './upload-queue-destination';
 import type { VideoCatalog } from './video-catalog';
 import type { Webhooks } from './webhooks';
 
-/** MediaInfo's WebAssembly file, shipped beside the submit function's bundle. */
-export const MEDIA_INFO_WASM = 'MediaInfoModule.wasm';
-
-/** mediainfo.js's build for Node (ES module), from the project root, where esbuild runs. */
-const MEDIA_INFO_NODE_BUILD = './node_modules/mediainfo.js/dist/esm/index.js';
-
-/** The submit function's memory: room for MediaInfo probing a source that is not a video. */
-export const SUBMIT_MEMORY_MB = 1024;
+export { MEDIA_INFO_WASM, SUBMIT_MEMORY_MB } from './submit-jobs-function';
 
 /** How the pipeline's handlers name themselves to Powertools. */
 const TELEMETRY = {
@@ -108,7 +101,7 @@ export class TranscodingPipeline extends Construct {
   public readonly mediaConvertQueue: mediaconvert.CfnQueue;
   /** The role MediaConvert assumes: read `uploads/`, write `v/`. */
   public readonly mediaConvertRole: iam.Role;
-  public readonly submitFunction: PlatformFunction;
+  public readonly submitFunction: SubmitJobsFunction;
   public readonly jobStateFunction: PlatformFunction;
   public readonly jobStateRule: events.Rule;
   /** The job-state function's network identity (the cache and the endpoints let it in). */
@@ -162,7 +155,24 @@ export class TranscodingPipeline extends Construct {
 
     // One key fewer to pay for: the construct's own key encrypts its logs too.
     const logKey = props.logKey ?? this.encryptionKey;
-    this.submitFunction = this.createSubmitFunction(props, logKey, maxSubmitConcurrency);
+    this.submitFunction = new SubmitJobsFunction(this, 'Submit', {
+      storage: props.storage,
+      catalog: props.catalog,
+      uploadQueue: this.uploadQueue,
+      mediaConvertQueue: this.mediaConvertQueue,
+      mediaConvertRole: this.mediaConvertRole,
+      environment: {
+        [PIPELINE_ENV.tableName]: props.catalog.table.tableName,
+        [PIPELINE_ENV.uploadBucket]: props.storage.uploadBucket.bucketName,
+        [PIPELINE_ENV.mediaBucket]: props.storage.mediaBucket.bucketName,
+        [PIPELINE_ENV.mediaConvertRoleArn]: this.mediaConvertRole.roleArn,
+        [PIPELINE_ENV.mediaConvertQueueArn]: this.mediaConvertQueue.attrArn,
+        ...TELEMETRY,
+      },
+      logKey,
+      logRetention: props.logRetention,
+      maxConcurrency: maxSubmitConcurrency,
+    });
 
     // Job state: EventBridge → catalog, cache, webhook.
     this.securityGroup = handlerSecurityGroup(
@@ -210,84 +220,9 @@ export class TranscodingPipeline extends Construct {
     });
     storage.grantReadUploads(role);
     storage.grantWriteMedia(role);
-    this.acknowledgePrefixGrants(role, storage, 'the transcoding jobs');
+    storage.acknowledgeUploadReads(role, 'the transcoding jobs');
+    storage.acknowledgeMediaWrites(role, 'the transcoding jobs');
     return role;
-  }
-
-  /** Submit: S3 notification → one job, from outside the VPC (MediaConvert has no VPC endpoint). */
-  private createSubmitFunction(
-    props: TranscodingPipelineProps,
-    logKey: kms.Key,
-    maxSubmitConcurrency: number,
-  ): PlatformFunction {
-    const { storage, catalog } = props;
-    const stack = Stack.of(this);
-    const submit = new PlatformFunction(this, 'Submit', {
-      entry: handlerEntry('transcode', 'submit-jobs'),
-      bundling: {
-        // The probe's MediaInfo: its Node build, named by path (the `module` condition would pick
-        // its browser-only build, which cannot read the WebAssembly file; the `node` condition
-        // instead would pick every package's CommonJS build, 150 KiB more), and that file beside
-        // the bundle.
-        esbuildArgs: { '--alias:mediainfo.js': MEDIA_INFO_NODE_BUILD },
-        commandHooks: {
-          beforeBundling: () => [],
-          beforeInstall: () => [],
-          afterBundling: (inputDir: string, outputDir: string) => [
-            `cp "${inputDir}/node_modules/mediainfo.js/dist/${MEDIA_INFO_WASM}" "${outputDir}/${MEDIA_INFO_WASM}"`,
-          ],
-        },
-      },
-      description: 'Starts the MediaConvert job of each uploaded source, once',
-      roleDescription: 'Starts transcoding jobs for uploaded sources',
-      logKey,
-      logName: 'submit',
-      logRetention: props.logRetention,
-      // MediaInfo's WebAssembly memory grows far more on a file it cannot recognise than on a video
-      // (measured: 16 MiB of random bytes took a process from 97 to 398 MiB, a 20 s 1080p MP4 by
-      // 40 MiB), and an uploader chooses what the probe reads. One call per upload: cheap headroom.
-      memorySize: SUBMIT_MEMORY_MB,
-      timeout: Duration.seconds(SUBMIT_LIMITS.timeoutSeconds),
-      environment: {
-        [PIPELINE_ENV.tableName]: catalog.table.tableName,
-        [PIPELINE_ENV.uploadBucket]: storage.uploadBucket.bucketName,
-        [PIPELINE_ENV.mediaBucket]: storage.mediaBucket.bucketName,
-        [PIPELINE_ENV.mediaConvertRoleArn]: this.mediaConvertRole.roleArn,
-        [PIPELINE_ENV.mediaConvertQueueArn]: this.mediaConvertQueue.attrArn,
-        ...TELEMETRY,
-      },
-      outsideVpcReason:
-        'MediaConvert offers no VPC endpoint and the platform VPC has no NAT by design; this function reads DynamoDB and S3 by IAM only and touches no private resource.',
-    });
-    const role = submit.executionRole;
-    catalog.grantCalls(role, ['GetItem', 'UpdateItem']);
-    storage.grantReadUploads(role);
-    this.uploadQueue.grantConsumeMessages(role);
-    role.addToPolicy(
-      new iam.PolicyStatement({
-        actions: ['mediaconvert:CreateJob'],
-        // CreateJob authorizes on the new job and on the queue it names.
-        resources: [
-          this.mediaConvertQueue.attrArn,
-          stack.formatArn({ service: 'mediaconvert', resource: 'jobs', resourceName: '*' }),
-        ],
-      }),
-    );
-    this.mediaConvertRole.grantPassRole(role);
-    submit.addEventSource(
-      new lambdaEvents.SqsEventSource(this.uploadQueue, {
-        batchSize: SUBMIT_LIMITS.batchSize,
-        reportBatchItemFailures: true,
-        maxConcurrency: maxSubmitConcurrency,
-      }),
-    );
-    this.acknowledgePrefixGrants(role, storage, 'the submit function (reading a source’s index)', false);
-    Validations.of(role).acknowledge({
-      id: nagWildcardArn(stack, 'mediaconvert', 'jobs/*'),
-      reason:
-        'CreateJob authorizes on the job it creates, whose id does not exist beforehand; the job must also name this construct’s queue, granted by ARN.',
-    });
-    return submit;
   }
 
   /** Job state: a final job state → the catalog, the cache and the webhook, from the cache's VPC. */
@@ -361,18 +296,6 @@ export class TranscodingPipeline extends Construct {
       id: GuardRule.s3EventNotifications,
       reason:
         'The bucket notifies the upload queue of new sources under uploads/; CDK sets that through its BucketNotifications custom resource, which this template check cannot see.',
-    });
-  }
-
-  private acknowledgePrefixGrants(role: iam.Role, storage: MediaStorage, who: string, media = true): void {
-    Validations.of(role).acknowledge({
-      id: nagObjectPrefixWildcard(storage.uploadBucket, UPLOAD_PREFIX),
-      reason: `Sources are per video (uploads/{id}/source), unknown until uploaded; ${who} may only read objects under uploads/.`,
-    });
-    if (!media) return;
-    Validations.of(role).acknowledge({
-      id: nagObjectPrefixWildcard(storage.mediaBucket, MEDIA_PREFIX),
-      reason: `Outputs are per video (v/{id}/…), unknown until a job runs; ${who} may only write objects under v/.`,
     });
   }
 }
