@@ -3,7 +3,6 @@ import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import {
-  type AlarmWithAnnotation,
   type CustomThreshold,
   DefaultDashboardFactory,
   DefaultDashboards,
@@ -14,6 +13,13 @@ import { Construct } from 'constructs';
 import { API_TELEMETRY } from '../../lambda/api/routes';
 import { alarmDescription, RUNBOOK_SECTIONS, type RunbookSection } from '../runbook';
 import {
+  DATAPOINTS_TO_ALARM,
+  EVALUATION_MINUTES,
+  GLOBAL_METRICS_REGION,
+  minuteMetric,
+  single,
+} from './observability-metrics';
+import {
   checkObservabilityProps,
   type ObservabilityProps,
   type ObservabilityThresholds,
@@ -22,35 +28,6 @@ import {
 } from './observability-props';
 
 export type { ObservabilityProps, WatchedQueue, WatchedWebAcl } from './observability-props';
-
-/** The region CloudFront and CLOUDFRONT-scope WAF metrics live in. */
-const GLOBAL_METRICS_REGION = 'us-east-1';
-
-/** An alarm goes off after this many bad minutes out of the last EVALUATION_MINUTES. */
-const DATAPOINTS_TO_ALARM = 3;
-const EVALUATION_MINUTES = 5;
-
-/** What the dashboard and the alarms read: one-minute data points of one metric. */
-interface MetricOptions {
-  readonly namespace: string;
-  readonly metricName: string;
-  readonly dimensionsMap: Record<string, string>;
-  readonly statistic: 'Sum' | 'Average';
-  readonly label: string;
-  /** @default - the stack's region */
-  readonly region?: string;
-}
-
-function minuteMetric(options: MetricOptions): cloudwatch.Metric {
-  return new cloudwatch.Metric({ ...options, period: Duration.minutes(1) });
-}
-
-function single(alarms: AlarmWithAnnotation[], what: string): cloudwatch.Alarm {
-  const [created] = alarms;
-  if (alarms.length !== 1 || !created)
-    throw new Error(`Observability: expected one ${what} alarm, made ${alarms.length}`);
-  return created.alarm as cloudwatch.Alarm;
-}
 
 /**
  * The platform's CloudWatch dashboard and alarms, built with cdk-monitoring-constructs: API

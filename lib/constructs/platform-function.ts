@@ -75,7 +75,12 @@ export const HANDLER_DEFAULTS = {
  * reaches nothing but the VPC endpoints there. The gateway endpoints (S3, DynamoDB) have no
  * security group to name, hence no narrower peer. Give it to several functions to share it.
  */
-export function handlerSecurityGroup(scope: Construct, id: string, vpc: ec2.IVpc, description: string) {
+export function handlerSecurityGroup(
+  scope: Construct,
+  id: string,
+  vpc: ec2.IVpc,
+  description: string,
+): ec2.SecurityGroup {
   const group = new ec2.SecurityGroup(scope, id, { vpc, description, allowAllOutbound: false });
   group.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'AWS APIs through the VPC endpoints (no other route)');
   return group;
@@ -153,7 +158,7 @@ export interface PlatformFunctionProps {
   readonly deadLetterQueue?: sqs.IQueue;
 }
 
-/** The props that PlatformFunction checks, with what they must be. */
+/** Refuses props that Lambda would refuse at deploy or that leave a check's finding unexplained. */
 function checkProps(id: string, props: PlatformFunctionProps): void {
   const fail = (what: string, received: unknown) => {
     throw new Error(`PlatformFunction ${id}: ${what}, received ${JSON.stringify(received)}`);
@@ -188,9 +193,9 @@ function checkProps(id: string, props: PlatformFunctionProps): void {
  * the role may manage the function's network interfaces, and nothing else in EC2).
  *
  * The role, the log group and its own security group are made before the function, which needs
- * them, so they sit beside it: `<id>Role`, `<id>Logs`, `<id>SecurityGroup`. Those ids are what
- * the constructs used before this recipe, so the deployed roles and retained log groups keep
- * their logical ids rather than being replaced.
+ * them, so they sit beside it: `<id>Role`, `<id>Logs`, `<id>SecurityGroup`. Those are the ids the
+ * API and the pipeline gave them before this recipe, so their deployed roles and retained log
+ * groups keep their logical ids rather than being replaced.
  */
 export class PlatformFunction extends nodejs.NodejsFunction {
   /** The function's own role; grant it exactly what its handler calls. */
