@@ -1,6 +1,4 @@
-import { type App, ArnFormat, type CfnElement, Stack, Token, Validations } from 'aws-cdk-lib';
-import * as iam from 'aws-cdk-lib/aws-iam';
-import type * as kms from 'aws-cdk-lib/aws-kms';
+import { type App, type CfnElement, Stack, Token, Validations } from 'aws-cdk-lib';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ScopedCfnGuardValidator } from './scoped-cfn-guard';
@@ -74,47 +72,3 @@ export const GuardRule = {
   sqsDeadLetterQueue: 'cdk-validator-cfnguard::sqs_dlq_check',
   alarmAction: 'cdk-validator-cfnguard::cloudwatch_alarm_action_check',
 } as const;
-
-/**
- * Denies `kms:CreateGrant` unless the grant is for an AWS service acting on the caller's behalf
- * (S3, CloudWatch Logs), so nobody can hand the key on to an arbitrary principal.
- */
-export function restrictGrantsToAwsServices(key: kms.Key): void {
-  key.addToResourcePolicy(
-    new iam.PolicyStatement({
-      sid: 'DenyGrantsExceptForAwsServices',
-      effect: iam.Effect.DENY,
-      principals: [new iam.AnyPrincipal()],
-      actions: ['kms:CreateGrant'],
-      resources: ['*'],
-      conditions: {
-        BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' },
-      },
-    }),
-  );
-}
-
-/**
- * Lets CloudWatch Logs in the key's region encrypt and decrypt with the key, for log groups of
- * this account whose names match the pattern only (the encryption context names the group).
- */
-export function allowCloudWatchLogsToUse(key: kms.Key, logGroupNamePattern: string): void {
-  const stack = Stack.of(key);
-  key.addToResourcePolicy(
-    new iam.PolicyStatement({
-      principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
-      actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
-      resources: ['*'],
-      conditions: {
-        ArnLike: {
-          'kms:EncryptionContext:aws:logs:arn': stack.formatArn({
-            service: 'logs',
-            resource: 'log-group',
-            resourceName: logGroupNamePattern,
-            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-          }),
-        },
-      },
-    }),
-  );
-}

@@ -7,8 +7,8 @@ import { API_ROUTES } from '../lambda/api/routes';
 import { apiEnvironment } from '../lambda/api/settings';
 import { completionEnvironment, submitEnvironment } from '../lambda/transcode/settings';
 import { DEFAULT_CONFIG } from '../lib/config';
+import { HANDLER_FILE } from '../lib/constructs/platform-function';
 import { MEDIA_INFO_WASM } from '../lib/constructs/transcoding-pipeline';
-import { HANDLER_FILE } from '../lib/functions';
 
 /** Loads a bundle as Lambda loads an `.mjs` handler file (an ES module import), calls its handler with `event`. */
 const invokeScript = (bundle: string, event: string) =>

@@ -1,40 +1,32 @@
-import { Duration, Names, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import type * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import {
-  CACHE_KEY_POLICIES,
-  type CdnBehaviour,
-  cacheControlFor,
-  cacheTtlsFor,
-  MANIFEST_SUFFIX,
-  PLAYER_ALLOWED_HEADERS,
-  PLAYER_ALLOWED_METHODS,
-  PLAYER_CORS_MAX_AGE_SECONDS,
-  PLAYER_EXPOSED_HEADERS,
-  SECURITY_HEADERS,
-} from '../../lambda/edge/cdn-rules';
+import { cacheControlFor, MANIFEST_SUFFIX } from '../../lambda/edge/cdn-rules';
 import { PLAYBACK_TOKEN_FUNCTION_PATH } from '../../lambda/edge/functions';
-import { GuardRule, NagRule, restrictGrantsToAwsServices } from '../checks';
+import { GuardRule, NagRule } from '../checks';
+import { accountUniqueName, cdnCachePolicy, cdnResponseHeadersPolicy } from './cdn-policies';
+import { PlatformKey } from './platform-key';
 
 /** The key id of the signing key generated at the first deploy. */
 export const INITIAL_SIGNING_KEY_ID = 'k1';
 
+/** What reading the signing key store takes. */
+const SIGNING_KEY_READ_ACTIONS = [
+  'cloudfront-keyvaluestore:DescribeKeyValueStore',
+  'cloudfront-keyvaluestore:GetKey',
+  'cloudfront-keyvaluestore:ListKeys',
+] as const;
+
+/** What changing its keys takes, besides reading. */
+const SIGNING_KEY_WRITE_ACTIONS = ['cloudfront-keyvaluestore:PutKey', 'cloudfront-keyvaluestore:DeleteKey'] as const;
+
 /** Viewer paths, before the token function strips `/t/{token}`. Manifests get the short TTL. */
 export const MANIFEST_PATH_PATTERN = `*${MANIFEST_SUFFIX}`;
-
-/**
- * CloudFront resources are global: their names must be unique in the account, so the same
- * stack deployed to two regions needs the region in each name (as CDK does for cache policies).
- */
-function accountUniqueName(scope: Construct): string {
-  return `${Names.uniqueResourceName(scope, { maxLength: 48, separator: '-' })}-${Stack.of(scope).region}`;
-}
 
 export interface DeliveryProps {
   /** The bucket holding the transcoded outputs under `v/{id}/`. */
@@ -98,7 +90,7 @@ export class Delivery extends Construct {
    */
   public readonly signingKeySecret: secretsmanager.Secret;
   /** Encrypts `signingKeySecret`. */
-  public readonly signingKeySecretKey: kms.Key;
+  public readonly signingKeySecretKey: PlatformKey;
   /** The viewer-request function that checks playback tokens. */
   public readonly tokenFunction: cloudfront.Function;
   /** Short-TTL policy for HLS manifests. */
@@ -137,11 +129,9 @@ export class Delivery extends Construct {
       keyValueStoreName: accountUniqueName(this),
       comment: 'Playback token signing keys: key:{keyId} -> secret',
     });
-    this.signingKeySecretKey = new kms.Key(this, 'SigningKeySecretKey', {
+    this.signingKeySecretKey = new PlatformKey(this, 'SigningKeySecretKey', {
       description: 'Encrypts the current playback signing key',
-      enableKeyRotation: true,
     });
-    restrictGrantsToAwsServices(this.signingKeySecretKey);
     this.signingKeySecret = new secretsmanager.Secret(this, 'SigningKeySecret', {
       description: 'Current playback signing key {keyId, secret}; copy it into the signing key store before use',
       encryptionKey: this.signingKeySecretKey,
@@ -169,38 +159,16 @@ export class Delivery extends Construct {
 
     // The cache keys and TTLs come from cdn-rules, which the twin's edge cache reads too. The
     // token is stripped from the path before the lookup, so one cached copy serves every viewer.
-    const cachePolicy = (id: string, behaviour: CdnBehaviour, ttl: Duration, comment: string) => {
-      const key = CACHE_KEY_POLICIES[behaviour];
-      const ttls = cacheTtlsFor(behaviour, ttl.toSeconds());
-      return new cloudfront.CachePolicy(this, id, {
-        comment,
-        queryStringBehavior:
-          key.queryStrings.length > 0
-            ? cloudfront.CacheQueryStringBehavior.allowList(...key.queryStrings)
-            : cloudfront.CacheQueryStringBehavior.none(),
-        cookieBehavior:
-          key.cookies.length > 0
-            ? cloudfront.CacheCookieBehavior.allowList(...key.cookies)
-            : cloudfront.CacheCookieBehavior.none(),
-        headerBehavior:
-          key.headers.length > 0
-            ? cloudfront.CacheHeaderBehavior.allowList(...key.headers)
-            : cloudfront.CacheHeaderBehavior.none(),
-        defaultTtl: Duration.seconds(ttls.defaultSeconds),
-        minTtl: Duration.seconds(ttls.minSeconds),
-        maxTtl: Duration.seconds(ttls.maxSeconds),
-        enableAcceptEncodingGzip: (key.acceptEncodings as readonly string[]).includes('gzip'),
-        enableAcceptEncodingBrotli: (key.acceptEncodings as readonly string[]).includes('br'),
-      });
-    };
-    this.manifestCachePolicy = cachePolicy(
+    this.manifestCachePolicy = cdnCachePolicy(
+      this,
       'ManifestCachePolicy',
       'manifest',
       manifestTtl,
       'HLS manifests: cached briefly, compressed',
     );
     // Video is already compressed; splitting the cache by Accept-Encoding would only cost.
-    this.mediaCachePolicy = cachePolicy(
+    this.mediaCachePolicy = cdnCachePolicy(
+      this,
       'MediaCachePolicy',
       'media',
       mediaTtl,
@@ -208,48 +176,18 @@ export class Delivery extends Construct {
     );
 
     // Browsers and players get the same freshness as the CDN: manifests briefly, media for long.
-    // Not overriding keeps a Cache-Control already set (the token check's no-store on a 403).
-    const responseHeaders = (id: string, cacheControl: string) =>
-      new cloudfront.ResponseHeadersPolicy(this, id, {
-        responseHeadersPolicyName: `${accountUniqueName(this)}-${id}`,
-        comment: `CORS for web players, security headers, Cache-Control: ${cacheControl}`,
-        customHeadersBehavior: { customHeaders: [{ header: 'Cache-Control', value: cacheControl, override: false }] },
-        corsBehavior: {
-          accessControlAllowOrigins: [...allowedOrigins],
-          accessControlAllowMethods: [...PLAYER_ALLOWED_METHODS],
-          accessControlAllowHeaders: PLAYER_ALLOWED_HEADERS,
-          accessControlExposeHeaders: PLAYER_EXPOSED_HEADERS,
-          accessControlAllowCredentials: false,
-          accessControlMaxAge: Duration.seconds(PLAYER_CORS_MAX_AGE_SECONDS),
-          originOverride: true,
-        },
-        securityHeadersBehavior: {
-          strictTransportSecurity: {
-            accessControlMaxAge: Duration.seconds(SECURITY_HEADERS.strictTransportSecurity.maxAgeSeconds),
-            includeSubdomains: SECURITY_HEADERS.strictTransportSecurity.includeSubdomains,
-            preload: SECURITY_HEADERS.strictTransportSecurity.preload,
-            override: true,
-          },
-          contentTypeOptions: { override: true },
-          frameOptions: { frameOption: SECURITY_HEADERS.frameOption as cloudfront.HeadersFrameOption, override: true },
-          referrerPolicy: {
-            referrerPolicy: SECURITY_HEADERS.referrerPolicy as cloudfront.HeadersReferrerPolicy,
-            override: true,
-          },
-          contentSecurityPolicy: { contentSecurityPolicy: SECURITY_HEADERS.contentSecurityPolicy, override: true },
-        },
-        removeHeaders: [
-          'x-amz-server-side-encryption',
-          'x-amz-server-side-encryption-aws-kms-key-id',
-          'x-amz-server-side-encryption-bucket-key-enabled',
-          'x-amz-version-id',
-        ],
-      });
-    this.manifestResponseHeaders = responseHeaders(
+    this.manifestResponseHeaders = cdnResponseHeadersPolicy(
+      this,
       'ManifestResponseHeaders',
       cacheControlFor('manifest', manifestTtl.toSeconds()),
+      allowedOrigins,
     );
-    this.mediaResponseHeaders = responseHeaders('MediaResponseHeaders', cacheControlFor('media', mediaTtl.toSeconds()));
+    this.mediaResponseHeaders = cdnResponseHeadersPolicy(
+      this,
+      'MediaResponseHeaders',
+      cacheControlFor('media', mediaTtl.toSeconds()),
+      allowedOrigins,
+    );
 
     const originAccessControl = new cloudfront.S3OriginAccessControl(this, 'OriginAccessControl', {
       originAccessControlName: accountUniqueName(this),
@@ -343,19 +281,19 @@ export class Delivery extends Construct {
   }
 
   /**
-   * Lets the grantee read the playback signing keys from the KeyValueStore, so it can mint
-   * tokens with the current key (the API's playback route).
+   * Lets the grantee read the playback signing keys from the KeyValueStore: describe it, list
+   * and get its keys, and nothing else.
    */
-  public grantReadSigningKeys(grantee: iam.IGrantable): iam.Grant {
-    return iam.Grant.addToPrincipal({
-      grantee,
-      actions: [
-        'cloudfront-keyvaluestore:DescribeKeyValueStore',
-        'cloudfront-keyvaluestore:GetKey',
-        'cloudfront-keyvaluestore:ListKeys',
-      ],
-      resourceArns: [this.signingKeys.keyValueStoreArn],
-    });
+  public grantSigningKeyRead(grantee: iam.IGrantable): iam.Grant {
+    return this.grantOnSigningKeys(grantee, SIGNING_KEY_READ_ACTIONS);
+  }
+
+  /**
+   * Lets the grantee add, rotate and remove playback signing keys (docs/deploy.md, "Rotating a key"); with
+   * the reads, since every write names the store's current ETag.
+   */
+  public grantSigningKeyWrite(grantee: iam.IGrantable): iam.Grant {
+    return this.grantOnSigningKeys(grantee, [...SIGNING_KEY_READ_ACTIONS, ...SIGNING_KEY_WRITE_ACTIONS]);
   }
 
   /**
@@ -377,17 +315,10 @@ export class Delivery extends Construct {
     });
   }
 
-  /** Lets the grantee add, rotate and remove playback signing keys. */
-  public grantManageSigningKeys(grantee: iam.IGrantable): iam.Grant {
+  private grantOnSigningKeys(grantee: iam.IGrantable, actions: readonly string[]): iam.Grant {
     return iam.Grant.addToPrincipal({
       grantee,
-      actions: [
-        'cloudfront-keyvaluestore:DescribeKeyValueStore',
-        'cloudfront-keyvaluestore:GetKey',
-        'cloudfront-keyvaluestore:ListKeys',
-        'cloudfront-keyvaluestore:PutKey',
-        'cloudfront-keyvaluestore:DeleteKey',
-      ],
+      actions: [...actions],
       resourceArns: [this.signingKeys.keyValueStoreArn],
     });
   }

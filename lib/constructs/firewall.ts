@@ -1,10 +1,10 @@
-import { ArnFormat, Fn, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
-import * as kms from 'aws-cdk-lib/aws-kms';
+import { ArnFormat, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import { RATE_LIMITED_BODY } from '../../lambda/core/errors';
-import { allowCloudWatchLogsToUse, restrictGrantsToAwsServices } from '../checks';
+import { stackUuid } from './encrypted-log-group';
+import { allowCloudWatchLogs, PlatformKey } from './platform-key';
 
 /** A tighter rate limit for one method and path, on top of the per-IP limit. */
 export interface ScopedRateLimit {
@@ -86,7 +86,7 @@ function checkRate(what: string, limit: number): void {
 export class Firewall extends Construct {
   public readonly webAcl: wafv2.CfnWebACL;
   public readonly logGroup: logs.LogGroup;
-  public readonly logKey: kms.Key;
+  public readonly logKey: PlatformKey;
   /** The web ACL's ARN, for CloudFront's `webAclId` or a regional association. */
   public readonly webAclArn: string;
   /** The web ACL's CloudWatch metric name: the `WebACL` dimension of its `AWS/WAFV2` metrics. */
@@ -218,18 +218,13 @@ export class Firewall extends Construct {
     this.webAclMetricName = `${prefix}-acl`;
     this.webAclArn = this.webAcl.attrArn;
 
-    this.logKey = new kms.Key(this, 'LogKey', {
-      description: `Encrypts the WAF logs of ${prefix}`,
-      enableKeyRotation: true,
-      removalPolicy,
-    });
-    restrictGrantsToAwsServices(this.logKey);
-    allowCloudWatchLogsToUse(this.logKey, 'aws-waf-logs-*');
+    this.logKey = new PlatformKey(this, 'LogKey', { description: `Encrypts the WAF logs of ${prefix}`, removalPolicy });
+    allowCloudWatchLogs(this.logKey, 'aws-waf-logs-*');
     this.logGroup = new logs.LogGroup(this, 'Logs', {
-      // WAF only logs to groups whose names start with aws-waf-logs-.
-      // The stack's id in the name lets a redeploy after `cdk destroy` (which keeps the old
-      // group) create a fresh group instead of failing on the name.
-      logGroupName: `aws-waf-logs-${prefix}-${Fn.select(2, Fn.split('/', stack.stackId))}`,
+      // WAF only logs to groups whose names start with aws-waf-logs-; after it, the platform's
+      // rule (EncryptedLogGroup): the stack id's UUID, never reused after a `cdk destroy` that
+      // keeps the old group.
+      logGroupName: `aws-waf-logs-${prefix}-${stackUuid(this)}`,
       retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
       encryptionKey: this.logKey,
       removalPolicy,

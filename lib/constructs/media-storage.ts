@@ -1,11 +1,11 @@
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { type RouteAccess, UPLOAD_PART_CORS } from '../../lambda/api/routes';
 import { PLAYER_EXPOSED_HEADERS } from '../../lambda/edge/cdn-rules';
-import { GuardRule, NagRule, restrictGrantsToAwsServices } from '../checks';
+import { GuardRule, NagRule, nagObjectPrefixWildcard } from '../checks';
+import { PlatformKey } from './platform-key';
 
 /** Where uploads land in the upload bucket; the pipeline listens on this prefix only. */
 export const UPLOAD_PREFIX = 'uploads/';
@@ -82,7 +82,7 @@ export class MediaStorage extends Construct {
   /** Receives S3 server access logs and CloudFront access logs. */
   public readonly logBucket: s3.Bucket;
   /** Encrypts the upload and media buckets. */
-  public readonly encryptionKey: kms.Key;
+  public readonly encryptionKey: PlatformKey;
 
   constructor(scope: Construct, id: string, props: MediaStorageProps = {}) {
     super(scope, id);
@@ -98,12 +98,10 @@ export class MediaStorage extends Construct {
     );
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
 
-    this.encryptionKey = new kms.Key(this, 'Key', {
+    this.encryptionKey = new PlatformKey(this, 'Key', {
       description: 'Encrypts uploaded sources and transcoded media',
-      enableKeyRotation: true,
       removalPolicy,
     });
-    restrictGrantsToAwsServices(this.encryptionKey);
 
     this.logBucket = new s3.Bucket(this, 'LogBucket', {
       // Server access logs and CloudFront standard logs can only be written with SSE-S3.
@@ -230,6 +228,25 @@ export class MediaStorage extends Construct {
     // A multipart write generates data keys and decrypts them to complete; nothing else.
     this.encryptionKey.grant(grantee, 'kms:GenerateDataKey', 'kms:Decrypt');
     return this.grantObjects(grantee, this.mediaBucket, MEDIA_PREFIX, ['s3:PutObject', 's3:AbortMultipartUpload']);
+  }
+
+  /**
+   * Acknowledges the wildcard finding of `grantReadUploads` on the role of `who`: source keys are
+   * per video and unknown beforehand, and the grant covers `uploads/` only.
+   */
+  public acknowledgeUploadReads(role: iam.IRole, who: string): void {
+    Validations.of(role).acknowledge({
+      id: nagObjectPrefixWildcard(this.uploadBucket, UPLOAD_PREFIX),
+      reason: `Sources are per video (uploads/{id}/source), unknown until uploaded; ${who} may only read objects under uploads/.`,
+    });
+  }
+
+  /** Acknowledges the wildcard finding of `grantWriteMedia`, as `acknowledgeUploadReads` for `v/`. */
+  public acknowledgeMediaWrites(role: iam.IRole, who: string): void {
+    Validations.of(role).acknowledge({
+      id: nagObjectPrefixWildcard(this.mediaBucket, MEDIA_PREFIX),
+      reason: `Outputs are per video (v/{id}/…), unknown until a job runs; ${who} may only write objects under v/.`,
+    });
   }
 
   /**

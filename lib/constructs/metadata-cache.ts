@@ -1,10 +1,9 @@
 import { Names, RemovalPolicy, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elasticache from 'aws-cdk-lib/aws-elasticache';
-import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { restrictGrantsToAwsServices } from '../checks';
+import { PlatformKey } from './platform-key';
 
 /** The port of ElastiCache Serverless's primary endpoint; it only speaks TLS. */
 export const CACHE_PORT = 6379;
@@ -61,7 +60,7 @@ export class MetadataCache extends Construct {
   public readonly subnets: ec2.SubnetSelection = { subnetType: ec2.SubnetType.PRIVATE_ISOLATED };
   public readonly cache: elasticache.CfnServerlessCache;
   /** Encrypts the cache's data at rest. */
-  public readonly encryptionKey: kms.Key;
+  public readonly encryptionKey: PlatformKey;
   /** The cache's security group: it admits 6379 only from the clients let in. */
   public readonly securityGroup: ec2.SecurityGroup;
   /** Host name of the cache's primary endpoint. */
@@ -105,12 +104,10 @@ export class MetadataCache extends Construct {
       },
     });
 
-    this.encryptionKey = new kms.Key(this, 'Key', {
+    this.encryptionKey = new PlatformKey(this, 'Key', {
       description: 'Encrypts the video metadata cache',
-      enableKeyRotation: true,
       removalPolicy: props.removalPolicy ?? RemovalPolicy.DESTROY,
     });
-    restrictGrantsToAwsServices(this.encryptionKey);
 
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc: this.vpc,

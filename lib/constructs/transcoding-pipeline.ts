@@ -1,17 +1,14 @@
-import { Duration, Names, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Names, Stack, Validations } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as kms from 'aws-cdk-lib/aws-kms';
-import * as lambdaEvents from 'aws-cdk-lib/aws-lambda-event-sources';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
-import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as mediaconvert from 'aws-cdk-lib/aws-mediaconvert';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import {
   PIPELINE_ENV,
@@ -21,29 +18,24 @@ import {
   UPLOAD_QUEUE_VISIBILITY_SECONDS,
 } from '../../lambda/transcode/environment';
 import { FINAL_JOB_STATES } from '../../lambda/transcode/job-state-event';
-import { acknowledgeDeadLetterQueue, deadLetterAlarm } from '../alarms';
-import {
-  allowCloudWatchLogsToUse,
-  GuardRule,
-  NagRule,
-  nagObjectPrefixWildcard,
-  nagWildcardArn,
-  restrictGrantsToAwsServices,
-} from '../checks';
-import { allowVpcAttachment, HANDLER_DEFAULTS, handlerEntry } from '../functions';
-import { MEDIA_PREFIX, type MediaStorage, UPLOAD_PREFIX } from './media-storage';
+import { GuardRule, NagRule, nagObjectPrefixWildcard } from '../checks';
+import { MEDIA_PREFIX, type MediaStorage } from './media-storage';
 import type { MetadataCache } from './metadata-cache';
+import { handlerEntry, handlerSecurityGroup, PlatformFunction } from './platform-function';
+import { PlatformKey } from './platform-key';
+import { DeadLetterQueue, QueueWithDlq } from './queue-with-dlq';
+import { SubmitJobsFunction } from './submit-jobs-function';
+import { UploadQueueDestination } from './upload-queue-destination';
 import type { VideoCatalog } from './video-catalog';
 import type { Webhooks } from './webhooks';
 
-/** MediaInfo's WebAssembly file, shipped beside the submit function's bundle. */
-export const MEDIA_INFO_WASM = 'MediaInfoModule.wasm';
+export { MEDIA_INFO_WASM, SUBMIT_MEMORY_MB } from './submit-jobs-function';
 
-/** mediainfo.js's build for Node (ES module), from the project root, where esbuild runs. */
-const MEDIA_INFO_NODE_BUILD = './node_modules/mediainfo.js/dist/esm/index.js';
-
-/** The submit function's memory: room for MediaInfo probing a source that is not a video. */
-export const SUBMIT_MEMORY_MB = 1024;
+/** How the pipeline's handlers name themselves to Powertools. */
+const TELEMETRY = {
+  POWERTOOLS_SERVICE_NAME: PIPELINE_TELEMETRY.serviceName,
+  POWERTOOLS_METRICS_NAMESPACE: PIPELINE_TELEMETRY.metricsNamespace,
+};
 
 export interface TranscodingPipelineProps {
   /** The upload bucket (sources) and the media bucket (outputs). */
@@ -99,18 +91,18 @@ export interface TranscodingPipelineProps {
  */
 export class TranscodingPipeline extends Construct {
   /** S3 notifications of new sources. */
-  public readonly uploadQueue: sqs.Queue;
-  public readonly uploadDeadLetterQueue: sqs.Queue;
+  public readonly uploadQueue: QueueWithDlq;
+  public readonly uploadDeadLetterQueue: DeadLetterQueue;
   /** Job events the job-state function could not handle. */
-  public readonly jobEventDeadLetterQueue: sqs.Queue;
+  public readonly jobEventDeadLetterQueue: DeadLetterQueue;
   /** Encrypts the three queues. */
-  public readonly encryptionKey: kms.Key;
+  public readonly encryptionKey: PlatformKey;
   /** The platform's MediaConvert queue (on-demand pricing). */
   public readonly mediaConvertQueue: mediaconvert.CfnQueue;
   /** The role MediaConvert assumes: read `uploads/`, write `v/`. */
   public readonly mediaConvertRole: iam.Role;
-  public readonly submitFunction: nodejs.NodejsFunction;
-  public readonly jobStateFunction: nodejs.NodejsFunction;
+  public readonly submitFunction: SubmitJobsFunction;
+  public readonly jobStateFunction: PlatformFunction;
   public readonly jobStateRule: events.Rule;
   /** The job-state function's network identity (the cache and the endpoints let it in). */
   public readonly securityGroup: ec2.SecurityGroup;
@@ -119,7 +111,6 @@ export class TranscodingPipeline extends Construct {
 
   constructor(scope: Construct, id: string, props: TranscodingPipelineProps) {
     super(scope, id);
-    const stack = Stack.of(this);
     const cacheTtlSeconds = props.cacheTtlSeconds ?? 300;
     if (!Number.isInteger(cacheTtlSeconds) || cacheTtlSeconds < 1 || cacheTtlSeconds > 86_400) {
       throw new Error(`TranscodingPipeline: cacheTtlSeconds must be 1 to 86400, received ${cacheTtlSeconds}`);
@@ -130,49 +121,29 @@ export class TranscodingPipeline extends Construct {
         `TranscodingPipeline: maxSubmitConcurrency must be a whole number from 2 to 1000 (SQS event source limits), received ${maxSubmitConcurrency}`,
       );
     }
-    const { storage, catalog, cache } = props;
 
     // Queues: encrypted under one key that S3 (notifications) and EventBridge (failed events) may use.
-    this.encryptionKey = new kms.Key(this, 'Key', {
-      description: 'Encrypts the transcoding pipeline queues',
-      enableKeyRotation: true,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    restrictGrantsToAwsServices(this.encryptionKey);
-    this.encryptionKey.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'AllowAwsServicesToSendToThePipelineQueues',
-        principals: [new iam.ServicePrincipal('s3.amazonaws.com'), new iam.ServicePrincipal('events.amazonaws.com')],
-        actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
-        resources: ['*'],
-        conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
-      }),
-    );
-    const queueDefaults = {
-      encryption: sqs.QueueEncryption.KMS,
-      encryptionMasterKey: this.encryptionKey,
-      dataKeyReuse: Duration.hours(1),
-      enforceSSL: true,
-    } satisfies sqs.QueueProps;
-    const deadLetterQueue = (queueId: string, what: string) => {
-      const queue = new sqs.Queue(this, queueId, { ...queueDefaults, retentionPeriod: Duration.days(14) });
-      acknowledgeDeadLetterQueue(queue, what);
-      return queue;
-    };
-    this.uploadDeadLetterQueue = deadLetterQueue('UploadDeadLetterQueue', 'upload notifications');
-    this.jobEventDeadLetterQueue = deadLetterQueue('JobEventDeadLetterQueue', 'MediaConvert job events');
-    this.uploadQueue = new sqs.Queue(this, 'UploadQueue', {
-      ...queueDefaults,
+    this.encryptionKey = new PlatformKey(this, 'Key', { description: 'Encrypts the transcoding pipeline queues' });
+    this.encryptionKey.allowServicesToSend('AllowAwsServicesToSendToThePipelineQueues', [
+      's3.amazonaws.com',
+      'events.amazonaws.com',
+    ]);
+    this.uploadQueue = new QueueWithDlq(this, 'UploadQueue', {
+      encryptionKey: this.encryptionKey,
+      contents: 'upload notifications',
       visibilityTimeout: Duration.seconds(UPLOAD_QUEUE_VISIBILITY_SECONDS),
       retentionPeriod: Duration.days(4),
-      deadLetterQueue: { queue: this.uploadDeadLetterQueue, maxReceiveCount: SUBMIT_LIMITS.maxReceiveCount },
+      maxReceiveCount: SUBMIT_LIMITS.maxReceiveCount,
+      alarmTopic: props.alarmTopic,
     });
-    storage.uploadBucket.addEventNotification(
-      s3.EventType.OBJECT_CREATED,
-      new UploadQueueDestination(this.uploadQueue),
-      { ...SOURCE_NOTIFICATION_FILTER },
-    );
-    this.acknowledgeNotificationHandler(storage);
+    this.uploadDeadLetterQueue = this.uploadQueue.deadLetters;
+    this.jobEventDeadLetterQueue = new DeadLetterQueue(this, 'JobEventDeadLetterQueue', {
+      encryptionKey: this.encryptionKey,
+      contents: 'MediaConvert job events',
+      alarmTopic: props.alarmTopic,
+    });
+    this.deadLetterAlarms = [this.uploadDeadLetterQueue.alarm, this.jobEventDeadLetterQueue.alarm];
+    this.notifyUploads(props.storage);
 
     // MediaConvert: the platform's own queue, so its job events are told from other jobs of the account.
     this.mediaConvertQueue = new mediaconvert.CfnQueue(this, 'MediaConvertQueue', {
@@ -180,171 +151,39 @@ export class TranscodingPipeline extends Construct {
       pricingPlan: 'ON_DEMAND',
       status: 'ACTIVE',
     });
-    this.mediaConvertRole = new iam.Role(this, 'MediaConvertRole', {
-      assumedBy: new iam.ServicePrincipal('mediaconvert.amazonaws.com', {
-        conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
-      }),
-      description: 'Assumed by MediaConvert for the platform jobs: read sources under uploads/, write outputs under v/',
-    });
-    storage.grantReadUploads(this.mediaConvertRole);
-    storage.grantWriteMedia(this.mediaConvertRole);
-    this.acknowledgePrefixGrants(this.mediaConvertRole, storage, 'the transcoding jobs');
+    this.mediaConvertRole = this.createMediaConvertRole(props.storage);
 
-    // Logs.
     // One key fewer to pay for: the construct's own key encrypts its logs too.
     const logKey = props.logKey ?? this.encryptionKey;
-    const logPrefix = `/${Names.uniqueResourceName(this, { maxLength: 200, separator: '-' })}`;
-    allowCloudWatchLogsToUse(logKey, `${logPrefix}/*`);
-    const logGroup = (logicalId: string, name: string) =>
-      new logs.LogGroup(this, logicalId, {
-        logGroupName: `${logPrefix}/${name}-${stack.stackName}`,
-        retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
-        encryptionKey: logKey,
-        removalPolicy: RemovalPolicy.RETAIN,
-      });
-    const telemetry = {
-      POWERTOOLS_SERVICE_NAME: PIPELINE_TELEMETRY.serviceName,
-      POWERTOOLS_METRICS_NAMESPACE: PIPELINE_TELEMETRY.metricsNamespace,
-    };
-
-    // Submit: S3 notification → one job.
-    const submitRole = this.handlerRole('SubmitRole', 'Starts transcoding jobs for uploaded sources');
-    const submitLogs = logGroup('SubmitLogs', 'submit');
-    submitLogs.grantWrite(submitRole);
-    this.submitFunction = new nodejs.NodejsFunction(this, 'Submit', {
-      ...HANDLER_DEFAULTS,
-      entry: handlerEntry('transcode', 'submit-jobs'),
-      bundling: {
-        ...HANDLER_DEFAULTS.bundling,
-        // The probe's MediaInfo: its Node build, named by path (the `module` condition would pick
-        // its browser-only build, which cannot read the WebAssembly file; the `node` condition
-        // instead would pick every package's CommonJS build, 150 KiB more), and that file beside
-        // the bundle.
-        esbuildArgs: { ...HANDLER_DEFAULTS.bundling.esbuildArgs, '--alias:mediainfo.js': MEDIA_INFO_NODE_BUILD },
-        commandHooks: {
-          beforeBundling: () => [],
-          beforeInstall: () => [],
-          afterBundling: (inputDir: string, outputDir: string) => [
-            `cp "${inputDir}/node_modules/mediainfo.js/dist/${MEDIA_INFO_WASM}" "${outputDir}/${MEDIA_INFO_WASM}"`,
-          ],
-        },
-      },
-      description: 'Starts the MediaConvert job of each uploaded source, once',
-      // MediaInfo's WebAssembly memory grows far more on a file it cannot recognise than on a video
-      // (measured: 16 MiB of random bytes took a process from 97 to 398 MiB, a 20 s 1080p MP4 by
-      // 40 MiB), and an uploader chooses what the probe reads. One call per upload: cheap headroom.
-      memorySize: SUBMIT_MEMORY_MB,
-      timeout: Duration.seconds(SUBMIT_LIMITS.timeoutSeconds),
-      logGroup: submitLogs,
-      role: submitRole,
+    this.submitFunction = new SubmitJobsFunction(this, 'Submit', {
+      storage: props.storage,
+      catalog: props.catalog,
+      uploadQueue: this.uploadQueue,
+      mediaConvertQueue: this.mediaConvertQueue,
+      mediaConvertRole: this.mediaConvertRole,
       environment: {
-        [PIPELINE_ENV.tableName]: catalog.table.tableName,
-        [PIPELINE_ENV.uploadBucket]: storage.uploadBucket.bucketName,
-        [PIPELINE_ENV.mediaBucket]: storage.mediaBucket.bucketName,
+        [PIPELINE_ENV.tableName]: props.catalog.table.tableName,
+        [PIPELINE_ENV.uploadBucket]: props.storage.uploadBucket.bucketName,
+        [PIPELINE_ENV.mediaBucket]: props.storage.mediaBucket.bucketName,
         [PIPELINE_ENV.mediaConvertRoleArn]: this.mediaConvertRole.roleArn,
         [PIPELINE_ENV.mediaConvertQueueArn]: this.mediaConvertQueue.attrArn,
-        ...telemetry,
+        ...TELEMETRY,
       },
-    });
-    catalog.grantCalls(submitRole, ['GetItem', 'UpdateItem']);
-    storage.grantReadUploads(submitRole);
-    this.uploadQueue.grantConsumeMessages(submitRole);
-    submitRole.addToPolicy(
-      new iam.PolicyStatement({
-        actions: ['mediaconvert:CreateJob'],
-        // CreateJob authorizes on the new job and on the queue it names.
-        resources: [
-          this.mediaConvertQueue.attrArn,
-          stack.formatArn({ service: 'mediaconvert', resource: 'jobs', resourceName: '*' }),
-        ],
-      }),
-    );
-    this.mediaConvertRole.grantPassRole(submitRole);
-    this.submitFunction.addEventSource(
-      new lambdaEvents.SqsEventSource(this.uploadQueue, {
-        batchSize: SUBMIT_LIMITS.batchSize,
-        reportBatchItemFailures: true,
-        maxConcurrency: maxSubmitConcurrency,
-      }),
-    );
-    this.acknowledgePrefixGrants(submitRole, storage, 'the submit function (reading a source’s index)', false);
-    Validations.of(submitRole).acknowledge(
-      {
-        id: NagRule.iamWildcardResource,
-        reason: 'X-Ray PutTraceSegments/PutTelemetryRecords have no resource-level permissions.',
-      },
-      {
-        id: nagWildcardArn(stack, 'mediaconvert', 'jobs/*'),
-        reason:
-          'CreateJob authorizes on the job it creates, whose id does not exist beforehand; the job must also name this construct’s queue, granted by ARN.',
-      },
-    );
-    Validations.of(this.submitFunction).acknowledge({
-      id: GuardRule.lambdaInsideVpc,
-      reason:
-        'MediaConvert offers no VPC endpoint and the platform VPC has no NAT by design; this function reads DynamoDB and S3 by IAM only and touches no private resource.',
+      logKey,
+      logRetention: props.logRetention,
+      maxConcurrency: maxSubmitConcurrency,
     });
 
     // Job state: EventBridge → catalog, cache, webhook.
-    this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
-      vpc: cache.vpc,
-      description: 'Job-state handler: TLS to the cache and to AWS through VPC endpoints',
-      allowAllOutbound: false,
-    });
-    this.securityGroup.addEgressRule(
-      ec2.Peer.anyIpv4(),
-      ec2.Port.tcp(443),
-      'AWS APIs through the VPC endpoints (no other route)',
+    this.securityGroup = handlerSecurityGroup(
+      this,
+      'SecurityGroup',
+      props.cache.vpc,
+      'Job-state handler: TLS to the cache and to AWS through VPC endpoints',
     );
-    cache.allowClientsFrom(this.securityGroup);
-    if (props.webhooks) cache.addInterfaceEndpoint(ec2.InterfaceVpcEndpointAwsService.SQS, this.securityGroup);
-    const jobStateRole = this.handlerRole('JobStateRole', 'Moves videos to READY or FAILED when their job ends');
-    const jobStateLogs = logGroup('JobStateLogs', 'job-state');
-    jobStateLogs.grantWrite(jobStateRole);
-    this.jobStateFunction = new nodejs.NodejsFunction(this, 'JobState', {
-      ...HANDLER_DEFAULTS,
-      entry: handlerEntry('transcode', 'job-state-change'),
-      description: 'Moves a video to READY or FAILED when its MediaConvert job ends',
-      memorySize: 512,
-      timeout: Duration.seconds(30),
-      logGroup: jobStateLogs,
-      role: jobStateRole,
-      vpc: cache.vpc,
-      vpcSubnets: cache.subnets,
-      securityGroups: [this.securityGroup],
-      retryAttempts: 2,
-      maxEventAge: Duration.hours(6),
-      deadLetterQueue: this.jobEventDeadLetterQueue,
-      environment: {
-        [PIPELINE_ENV.tableName]: catalog.table.tableName,
-        [PIPELINE_ENV.mediaBucket]: storage.mediaBucket.bucketName,
-        [PIPELINE_ENV.cacheEndpoint]: cache.endpoint,
-        [PIPELINE_ENV.cacheTls]: 'true',
-        [PIPELINE_ENV.cacheTtlSeconds]: String(cacheTtlSeconds),
-        ...(props.webhooks ? { [PIPELINE_ENV.webhookQueueUrl]: props.webhooks.queue.queueUrl } : {}),
-        ...telemetry,
-      },
-    });
-    allowVpcAttachment(jobStateRole);
-    // Lambda dead-letters a failed event as the function's role, into a queue under this key.
-    this.encryptionKey.grant(jobStateRole, 'kms:GenerateDataKey', 'kms:Decrypt');
-    catalog.grantCalls(jobStateRole, ['GetItem', 'UpdateItem']);
-    // Outputs of a video deleted while its job ran are removed when the job ends.
-    storage.grantMediaCalls(jobStateRole, ['DeleteByPrefix']);
-    props.webhooks?.grantPublish(jobStateRole);
-    Validations.of(jobStateRole).acknowledge(
-      {
-        id: NagRule.iamWildcardResource,
-        reason:
-          'Lambda needs ec2:*NetworkInterface* to attach the function to its VPC and X-Ray needs PutTraceSegments/PutTelemetryRecords; neither offers resource-level permissions for these calls.',
-      },
-      {
-        id: nagObjectPrefixWildcard(storage.mediaBucket, MEDIA_PREFIX),
-        reason:
-          'Late outputs of a deleted video are under v/{id}/, a key unknown until the job ends; the grant is list and delete under v/ of the media bucket only.',
-      },
-    );
-
+    props.cache.allowClientsFrom(this.securityGroup);
+    if (props.webhooks) props.cache.addInterfaceEndpoint(ec2.InterfaceVpcEndpointAwsService.SQS, this.securityGroup);
+    this.jobStateFunction = this.createJobStateFunction(props, logKey, cacheTtlSeconds);
     this.jobStateRule = new events.Rule(this, 'JobStateRule', {
       description: 'Final states of the platform MediaConvert jobs',
       eventPattern: {
@@ -360,21 +199,76 @@ export class TranscodingPipeline extends Construct {
         }),
       ],
     });
-
-    this.deadLetterAlarms = [
-      deadLetterAlarm(this, 'UploadDeadLetterAlarm', {
-        queue: this.uploadDeadLetterQueue,
-        what: 'upload notifications',
-        topic: props.alarmTopic,
-      }),
-      deadLetterAlarm(this, 'JobEventDeadLetterAlarm', {
-        queue: this.jobEventDeadLetterQueue,
-        what: 'MediaConvert job events',
-        topic: props.alarmTopic,
-      }),
-    ];
   }
 
+  /** S3 tells the upload queue of every source created under `uploads/`. */
+  private notifyUploads(storage: MediaStorage): void {
+    storage.uploadBucket.addEventNotification(
+      s3.EventType.OBJECT_CREATED,
+      new UploadQueueDestination(this.uploadQueue),
+      { ...SOURCE_NOTIFICATION_FILTER },
+    );
+    this.acknowledgeNotificationHandler(storage);
+  }
+
+  private createMediaConvertRole(storage: MediaStorage): iam.Role {
+    const role = new iam.Role(this, 'MediaConvertRole', {
+      assumedBy: new iam.ServicePrincipal('mediaconvert.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+      }),
+      description: 'Assumed by MediaConvert for the platform jobs: read sources under uploads/, write outputs under v/',
+    });
+    storage.grantReadUploads(role);
+    storage.grantWriteMedia(role);
+    storage.acknowledgeUploadReads(role, 'the transcoding jobs');
+    storage.acknowledgeMediaWrites(role, 'the transcoding jobs');
+    return role;
+  }
+
+  /** Job state: a final job state → the catalog, the cache and the webhook, from the cache's VPC. */
+  private createJobStateFunction(
+    props: TranscodingPipelineProps,
+    logKey: kms.Key,
+    cacheTtlSeconds: number,
+  ): PlatformFunction {
+    const { storage, catalog, cache } = props;
+    const jobState = new PlatformFunction(this, 'JobState', {
+      entry: handlerEntry('transcode', 'job-state-change'),
+      description: 'Moves a video to READY or FAILED when its MediaConvert job ends',
+      roleDescription: 'Moves videos to READY or FAILED when their job ends',
+      logKey,
+      logName: 'job-state',
+      logRetention: props.logRetention,
+      memorySize: 512,
+      timeout: Duration.seconds(30),
+      vpc: { vpc: cache.vpc, subnets: cache.subnets, securityGroup: this.securityGroup },
+      retryAttempts: 2,
+      maxEventAge: Duration.hours(6),
+      deadLetterQueue: this.jobEventDeadLetterQueue,
+      environment: {
+        [PIPELINE_ENV.tableName]: catalog.table.tableName,
+        [PIPELINE_ENV.mediaBucket]: storage.mediaBucket.bucketName,
+        [PIPELINE_ENV.cacheEndpoint]: cache.endpoint,
+        [PIPELINE_ENV.cacheTls]: 'true',
+        [PIPELINE_ENV.cacheTtlSeconds]: String(cacheTtlSeconds),
+        ...(props.webhooks ? { [PIPELINE_ENV.webhookQueueUrl]: props.webhooks.queue.queueUrl } : {}),
+        ...TELEMETRY,
+      },
+    });
+    const role = jobState.executionRole;
+    // Lambda dead-letters a failed event as the function's role, into a queue under this key.
+    this.encryptionKey.grant(role, 'kms:GenerateDataKey', 'kms:Decrypt');
+    catalog.grantCalls(role, ['GetItem', 'UpdateItem']);
+    // Outputs of a video deleted while its job ran are removed when the job ends.
+    storage.grantMediaCalls(role, ['DeleteByPrefix']);
+    props.webhooks?.grantPublish(role);
+    Validations.of(role).acknowledge({
+      id: nagObjectPrefixWildcard(storage.mediaBucket, MEDIA_PREFIX),
+      reason:
+        'Late outputs of a deleted video are under v/{id}/, a key unknown until the job ends; the grant is list and delete under v/ of the media bucket only.',
+    });
+    return jobState;
+  }
   /**
    * CDK applies a bucket's notifications with its own custom-resource function (one per stack),
    * because CloudFormation cannot create a bucket whose notifications name a queue whose policy
@@ -403,52 +297,5 @@ export class TranscodingPipeline extends Construct {
       reason:
         'The bucket notifies the upload queue of new sources under uploads/; CDK sets that through its BucketNotifications custom resource, which this template check cannot see.',
     });
-  }
-
-  private handlerRole(id: string, description: string): iam.Role {
-    return new iam.Role(this, id, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), description });
-  }
-
-  private acknowledgePrefixGrants(role: iam.Role, storage: MediaStorage, who: string, media = true): void {
-    Validations.of(role).acknowledge({
-      id: nagObjectPrefixWildcard(storage.uploadBucket, UPLOAD_PREFIX),
-      reason: `Sources are per video (uploads/{id}/source), unknown until uploaded; ${who} may only read objects under uploads/.`,
-    });
-    if (!media) return;
-    Validations.of(role).acknowledge({
-      id: nagObjectPrefixWildcard(storage.mediaBucket, MEDIA_PREFIX),
-      reason: `Outputs are per video (v/{id}/…), unknown until a job runs; ${who} may only write objects under v/.`,
-    });
-  }
-}
-
-/**
- * The upload queue as the bucket's notification target. Unlike CDK's `SqsDestination`, it adds no
- * key-policy statement of its own: that one lets S3 use the key for any account, while the
- * pipeline's key already lets S3 in for this account only. The queue takes messages from this
- * bucket alone.
- */
-class UploadQueueDestination implements s3.IBucketNotificationDestination {
-  constructor(private readonly queue: sqs.Queue) {}
-
-  bind(_scope: Construct, bucket: s3.IBucket): s3.BucketNotificationDestinationConfig {
-    const { statementAdded, policyDependable } = this.queue.addToResourcePolicy(
-      new iam.PolicyStatement({
-        principals: [new iam.ServicePrincipal('s3.amazonaws.com')],
-        actions: ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'],
-        resources: [this.queue.queueArn],
-        conditions: {
-          ArnLike: { 'aws:SourceArn': bucket.bucketArn },
-          StringEquals: { 'aws:SourceAccount': Stack.of(bucket).account },
-        },
-      }),
-    );
-    if (!statementAdded || !policyDependable) throw new Error('TranscodingPipeline: the upload queue has no policy');
-    // S3 checks that it may send to the queue when the notification is set: the policy comes first.
-    return {
-      arn: this.queue.queueArn,
-      type: s3.BucketNotificationDestinationType.QUEUE,
-      dependencies: [policyDependable],
-    };
   }
 }

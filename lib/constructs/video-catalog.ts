@@ -1,10 +1,9 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { CATALOG_SCHEMA, type RouteAccess } from '../../lambda/api/routes';
-import { restrictGrantsToAwsServices } from '../checks';
+import { PlatformKey } from './platform-key';
 
 /** A DynamoDB call a handler makes on the catalog (see `RouteAccess`). */
 export type CatalogCall = RouteAccess['catalog'][number];
@@ -35,7 +34,7 @@ export interface VideoCatalogProps {
 export class VideoCatalog extends Construct {
   public readonly table: dynamodb.Table;
   /** Encrypts the table, its index and its backups. */
-  public readonly encryptionKey: kms.Key;
+  public readonly encryptionKey: PlatformKey;
   /** Name of the index that lists a user's videos, newest first. */
   public readonly ownerIndexName: string = CATALOG_SCHEMA.ownerIndexName;
 
@@ -43,12 +42,7 @@ export class VideoCatalog extends Construct {
     super(scope, id);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
 
-    this.encryptionKey = new kms.Key(this, 'Key', {
-      description: 'Encrypts the video catalog',
-      enableKeyRotation: true,
-      removalPolicy,
-    });
-    restrictGrantsToAwsServices(this.encryptionKey);
+    this.encryptionKey = new PlatformKey(this, 'Key', { description: 'Encrypts the video catalog', removalPolicy });
 
     this.table = new dynamodb.Table(this, 'Table', {
       partitionKey: { name: CATALOG_SCHEMA.partitionKey, type: dynamodb.AttributeType.STRING },

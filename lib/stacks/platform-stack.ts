@@ -1,19 +1,17 @@
-import { CfnOutput, Duration, Fn, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Fn, Stack, type StackProps } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import type * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
-import * as iam from 'aws-cdk-lib/aws-iam';
-import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
-import { restrictGrantsToAwsServices } from '../checks';
 import type { PlatformConfig } from '../config';
 import { Delivery } from '../constructs/delivery';
 import { Firewall } from '../constructs/firewall';
 import { MediaStorage } from '../constructs/media-storage';
 import { MetadataCache } from '../constructs/metadata-cache';
 import { Observability } from '../constructs/observability';
+import { PlatformKey } from '../constructs/platform-key';
 import { TranscodingPipeline } from '../constructs/transcoding-pipeline';
 import { UploadApi } from '../constructs/upload-api';
 import { VideoCatalog } from '../constructs/video-catalog';
@@ -181,21 +179,8 @@ export class PlatformStack extends Stack {
 
   /** An encrypted topic that CloudWatch alarms of this account may publish to. */
   private createAlarmTopic(): sns.Topic {
-    const key = new kms.Key(this, 'AlarmKey', {
-      description: 'Encrypts the alarm topic',
-      enableKeyRotation: true,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    restrictGrantsToAwsServices(key);
-    key.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'AllowCloudWatchAlarmsToPublish',
-        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-        actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
-        resources: ['*'],
-        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
-      }),
-    );
+    const key = new PlatformKey(this, 'AlarmKey', { description: 'Encrypts the alarm topic' });
+    key.allowServicesToSend('AllowCloudWatchAlarmsToPublish', ['cloudwatch.amazonaws.com']);
     return new sns.Topic(this, 'AlarmTopic', {
       displayName: 'Video platform alarms',
       masterKey: key,

@@ -246,7 +246,7 @@ describe('Delivery', () => {
     const role = new iam.Role(stack, 'Api', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
 
     // Act
-    delivery.grantReadSigningKeys(role);
+    delivery.grantSigningKeyRead(role);
 
     // Assess
     Template.fromStack(stack).hasResourceProperties('AWS::IAM::Policy', {

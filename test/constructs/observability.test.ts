@@ -1,15 +1,45 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { API_TELEMETRY } from '../../lambda/api/routes';
-import { Observability, type ObservabilityProps, RUNBOOK_SECTIONS } from '../../lib/constructs/observability';
+import { Observability, type ObservabilityProps } from '../../lib/constructs/observability';
+import { RUNBOOK_SECTIONS } from '../../lib/runbook';
 import { synthesizeDefault } from '../support/synth';
 import { type Inspected, inspect, type Resource } from '../support/template';
+
+const RUNBOOK = readFileSync(join(__dirname, '..', '..', 'docs', 'runbook.md'), 'utf8');
+
+/** The runbook's section titles by anchor, written out here rather than derived. */
+const RUNBOOK_TITLES: Record<string, string> = {
+  [RUNBOOK_SECTIONS.api5xx]: 'API 5xx rate',
+  [RUNBOOK_SECTIONS.lambdaErrors]: 'Lambda errors',
+  [RUNBOOK_SECTIONS.lambdaThrottles]: 'Lambda throttles',
+  [RUNBOOK_SECTIONS.mediaConvertFailures]: 'Failed MediaConvert jobs',
+  [RUNBOOK_SECTIONS.cacheErrors]: 'Cache errors',
+  [RUNBOOK_SECTIONS.deadLetters]: 'Dead-letter queues',
+};
+
+/** The first item of a runbook section's **What to do** list, on one line, read from docs/runbook.md. */
+function firstStep(title: string): string {
+  const section = RUNBOOK.split(/^## /m).find((part) => part.startsWith(`${title}\n`));
+  const match = section?.split('**What to do**')[1]?.match(/^- (.*(?:\n {2}.*)*)/m);
+  if (!match?.[1]) throw new Error(`docs/runbook.md has no "What to do" step under "${title}"`);
+  return match[1].replace(/\n\s+/g, ' ');
+}
+
+/** What an alarm's description carries of its runbook section: its title, then its first step. */
+const runbookPart = (anchor: string) => {
+  const title = RUNBOOK_TITLES[anchor] ?? anchor;
+  return `What to do (docs/runbook.md, "${title}"):\n- ${firstStep(title)}`;
+};
 
 /** The dashboard body as JSON text, with references written as `<LogicalId>` or `<LogicalId.Attribute>`. */
 function dashboardBody(resource: Resource): string {
@@ -174,8 +204,34 @@ describe('Observability', () => {
         const properties = alarmOf(alarm);
         expect(properties.AlarmActions).toEqual([topic()]);
         expect(properties.OKActions).toEqual([topic()]);
-        expect(properties.AlarmDescription).toMatch(/Runbook: docs\/runbook\.md#[a-z0-9-]+$/);
+        // Without a published runbook (runbookUrl), the section is named, never linked by a relative path.
+        expect(properties.AlarmDescription).toMatch(/\nWhat to do \(docs\/runbook\.md, "[^"]+"\):\n- /);
+        expect(properties.AlarmDescription).not.toContain('Runbook: docs/runbook.md');
       }
+    });
+
+    it('every alarm of the stack, the dead-letter alarms too, names its runbook section and carries its first step', () => {
+      // Prepare
+      const named = /\nWhat to do \(docs\/runbook\.md, "([^"]+)"\):\n/;
+
+      // Act
+      const descriptions = alarms.map(([id, alarm]) => ({
+        id,
+        description: alarm.Properties.AlarmDescription as string,
+      }));
+
+      // Assess
+      expect(descriptions.length).toBeGreaterThan(observability.alarms.length);
+      for (const { id, description } of descriptions) {
+        const title = named.exec(description)?.[1] ?? `no section named in ${id}`;
+        expect({ id, carries: description.includes(`"${title}"):\n- ${firstStep(title)}`) }).toEqual({
+          id,
+          carries: true,
+        });
+        expect({ id, withinLimit: description.length <= 1024 }).toEqual({ id, withinLimit: true });
+      }
+      const deadLetter = app.resourceOf(app.platform.pipeline.uploadDeadLetterQueue.alarm).Properties;
+      expect(deadLetter.AlarmDescription).toContain(runbookPart(RUNBOOK_SECTIONS.deadLetters));
     });
 
     it('API 5xx: more than 1% of requests in 3 of 5 minutes', () => {
@@ -188,7 +244,7 @@ describe('Observability', () => {
         EvaluationPeriods: 5,
         TreatMissingData: 'notBreaching',
       });
-      expect(properties.AlarmDescription).toContain(`#${RUNBOOK_SECTIONS.api5xx}`);
+      expect(properties.AlarmDescription).toContain(runbookPart(RUNBOOK_SECTIONS.api5xx));
     });
 
     it.each([
@@ -208,7 +264,7 @@ describe('Observability', () => {
           EvaluationPeriods: 5,
         });
         expect(properties.AlarmDescription).toContain(`Function ${name} `);
-        expect(properties.AlarmDescription).toContain(`#${section}`);
+        expect(properties.AlarmDescription).toContain(runbookPart(section));
       }
     });
 
@@ -223,7 +279,7 @@ describe('Observability', () => {
         DatapointsToAlarm: 1,
         EvaluationPeriods: 1,
       });
-      expect(properties.AlarmDescription).toContain(`#${RUNBOOK_SECTIONS.mediaConvertFailures}`);
+      expect(properties.AlarmDescription).toContain(runbookPart(RUNBOOK_SECTIONS.mediaConvertFailures));
     });
 
     it('cache errors: more than 5 a minute in 3 of 5 minutes', () => {
@@ -235,7 +291,7 @@ describe('Observability', () => {
         DatapointsToAlarm: 3,
         EvaluationPeriods: 5,
       });
-      expect(properties.AlarmDescription).toContain(`#${RUNBOOK_SECTIONS.cacheErrors}`);
+      expect(properties.AlarmDescription).toContain(runbookPart(RUNBOOK_SECTIONS.cacheErrors));
     });
   });
 
@@ -311,6 +367,12 @@ describe('Observability', () => {
       [{ cacheErrorsPerMinute: 1.5 }, /cacheErrorsPerMinute must be a whole number from 0, received 1.5/],
       [{ runbookUrl: ' ' }, /runbookUrl must not be empty/],
       [
+        { runbookUrl: 'docs/runbook.md' },
+        /runbookUrl must be an absolute https:\/\/ URL without a #fragment .*, received "docs\/runbook.md"/,
+      ],
+      [{ runbookUrl: 'http://wiki.example.com/runbook' }, /runbookUrl must be an absolute https:\/\/ URL/],
+      [{ runbookUrl: 'https://wiki.example.com/runbook#top' }, /runbookUrl must be an absolute https:\/\/ URL/],
+      [
         { webAcls: [{ title: 'Q', metricName: 'acl', scope: 'REGIONAL' as const }] },
         /titles must be unique, received "Q" twice/,
       ],
@@ -323,6 +385,31 @@ describe('Observability', () => {
       expect(() => new Observability(stack, 'O', props(stack, overrides as Partial<ObservabilityProps>))).toThrow(
         message,
       );
+    });
+
+    it('links every alarm to its runbook section when the runbook is published at an https URL', () => {
+      // Prepare
+      const stack = new Stack(new App(), 'S', { env: { region: 'eu-west-1', account: '111111111111' } });
+      const runbookUrl = 'https://wiki.example.com/vod/runbook';
+
+      // Act
+      const made = new Observability(stack, 'O', props(stack, { runbookUrl }));
+      const description = (alarm: cloudwatch.Alarm) =>
+        stack.resolve((alarm.node.defaultChild as cloudwatch.CfnAlarm).alarmDescription) as string;
+
+      // Assess
+      const expected: [cloudwatch.Alarm, string][] = [
+        [made.api5xxAlarm, RUNBOOK_SECTIONS.api5xx],
+        [made.functionAlarms.Fn?.errors as cloudwatch.Alarm, RUNBOOK_SECTIONS.lambdaErrors],
+        [made.functionAlarms.Fn?.throttles as cloudwatch.Alarm, RUNBOOK_SECTIONS.lambdaThrottles],
+        [made.mediaConvertFailureAlarm, RUNBOOK_SECTIONS.mediaConvertFailures],
+        [made.cacheErrorAlarm, RUNBOOK_SECTIONS.cacheErrors],
+      ];
+      expect(expected).toHaveLength(made.alarms.length);
+      for (const [alarm, section] of expected) {
+        expect(description(alarm)).toContain(runbookPart(section));
+        expect(description(alarm).split('\n').at(-1)).toBe(`Runbook: ${runbookUrl}#${section}`);
+      }
     });
 
     it('leaves the CDN additional metrics off when asked', () => {
