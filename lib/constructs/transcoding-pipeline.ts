@@ -11,13 +11,13 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import {
-  PIPELINE_ENV,
   PIPELINE_TELEMETRY,
   SOURCE_NOTIFICATION_FILTER,
   SUBMIT_LIMITS,
   UPLOAD_QUEUE_VISIBILITY_SECONDS,
 } from '../../lambda/transcode/environment';
 import { FINAL_JOB_STATES } from '../../lambda/transcode/job-state-event';
+import { completionEnvironment, submitEnvironment } from '../../lambda/transcode/settings';
 import { GuardRule, NagRule, nagObjectPrefixWildcard } from '../checks';
 import { MEDIA_PREFIX, type MediaStorage } from './media-storage';
 import type { MetadataCache } from './metadata-cache';
@@ -162,11 +162,13 @@ export class TranscodingPipeline extends Construct {
       mediaConvertQueue: this.mediaConvertQueue,
       mediaConvertRole: this.mediaConvertRole,
       environment: {
-        [PIPELINE_ENV.tableName]: props.catalog.table.tableName,
-        [PIPELINE_ENV.uploadBucket]: props.storage.uploadBucket.bucketName,
-        [PIPELINE_ENV.mediaBucket]: props.storage.mediaBucket.bucketName,
-        [PIPELINE_ENV.mediaConvertRoleArn]: this.mediaConvertRole.roleArn,
-        [PIPELINE_ENV.mediaConvertQueueArn]: this.mediaConvertQueue.attrArn,
+        ...submitEnvironment({
+          tableName: props.catalog.table.tableName,
+          uploadBucket: props.storage.uploadBucket.bucketName,
+          mediaBucket: props.storage.mediaBucket.bucketName,
+          roleArn: this.mediaConvertRole.roleArn,
+          queueArn: this.mediaConvertQueue.attrArn,
+        }),
         ...TELEMETRY,
       },
       logKey,
@@ -246,12 +248,15 @@ export class TranscodingPipeline extends Construct {
       maxEventAge: Duration.hours(6),
       deadLetterQueue: this.jobEventDeadLetterQueue,
       environment: {
-        [PIPELINE_ENV.tableName]: catalog.table.tableName,
-        [PIPELINE_ENV.mediaBucket]: storage.mediaBucket.bucketName,
-        [PIPELINE_ENV.cacheEndpoint]: cache.endpoint,
-        [PIPELINE_ENV.cacheTls]: 'true',
-        [PIPELINE_ENV.cacheTtlSeconds]: String(cacheTtlSeconds),
-        ...(props.webhooks ? { [PIPELINE_ENV.webhookQueueUrl]: props.webhooks.queue.queueUrl } : {}),
+        ...completionEnvironment({
+          tableName: catalog.table.tableName,
+          mediaBucket: storage.mediaBucket.bucketName,
+          cacheEndpoint: cache.endpoint,
+          // ElastiCache Serverless only accepts TLS.
+          cacheTls: true,
+          cacheTtlSeconds,
+          webhookQueueUrl: props.webhooks?.queue.queueUrl,
+        }),
         ...TELEMETRY,
       },
     });
