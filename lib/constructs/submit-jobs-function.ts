@@ -38,7 +38,7 @@ export interface SubmitJobsFunctionProps {
   readonly logKey: kms.Key;
   /**
    * How long its logs are kept.
-   * @default logs.RetentionDays.ONE_YEAR
+   * @default - the `vod` setting's default, `logRetentionDays` (see docs/configuration.md)
    */
   readonly logRetention?: logs.RetentionDays;
   /** Most functions running at once (SQS event source maximum concurrency). */

@@ -30,7 +30,7 @@ export interface WebhooksProps {
   readonly logKey?: kms.Key;
   /**
    * How long the delivery function's logs are kept.
-   * @default logs.RetentionDays.ONE_YEAR
+   * @default - the `vod` setting's default, `logRetentionDays` (see docs/configuration.md)
    */
   readonly logRetention?: logs.RetentionDays;
 }

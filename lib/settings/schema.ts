@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { S3_MAX_OBJECT_BYTES } from '../../lambda/core/upload-plan';
 import { CROSS_FIELD_RULES } from './rules';
-import { integer, list, oneOf, text } from './values';
+import { integer, integerRange, list, oneOf, text } from './values';
 
 /**
  * Everything a platform team can tune without touching code, written once: each setting's type,
@@ -266,3 +266,8 @@ export type OptionalSetting = {
 export const OPTIONAL_SETTINGS: readonly OptionalSetting[] = SETTING_NAMES.filter(
   (name): name is OptionalSetting => SETTING_FIELDS[name] instanceof z.ZodOptional,
 );
+
+/** The smallest and largest value of an integer setting: constructs check their props against it. */
+export function settingRange(name: SettingName): { readonly min: number; readonly max: number } {
+  return integerRange(SETTING_FIELDS[name]);
+}
