@@ -11,4 +11,6 @@ export {
   PRICE_CLASSES,
   type PriceClassName,
   RATE_WINDOWS_SECONDS,
+  type SettingName,
+  settingRange,
 } from './settings/schema';

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Validations } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
+import type { CfnAlarm } from 'aws-cdk-lib/aws-cloudwatch';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { IConstruct } from 'constructs';
 import { createAppAsCli, synthesize, synthesizeDefault, type ValidationReport } from './support/synth';
@@ -117,5 +118,24 @@ describe('the CDK app', () => {
     const { edge, platform } = synthesize({ stackPrefix: 'Media' });
 
     expect([edge.stackName, platform.stackName]).toEqual(['MediaEdge', 'MediaPlatform']);
+  });
+
+  it('links the alarms to the runbook published at the runbookUrl setting', () => {
+    // Prepare
+    const runbookUrl = 'https://wiki.example.com/vod/runbook';
+
+    // Act
+    const { platform } = createAppAsCli({ runbookUrl }).vod;
+    const descriptions = platform.observability.alarms.map(
+      (alarm) => platform.resolve((alarm.node.defaultChild as CfnAlarm).alarmDescription) as string,
+    );
+
+    // Assess
+    expect(descriptions.length).toBeGreaterThan(0);
+    for (const description of descriptions) {
+      expect(description.split('\n').at(-1)).toMatch(
+        /^Runbook: https:\/\/wiki\.example\.com\/vod\/runbook#[a-z0-9-]+$/,
+      );
+    }
   });
 });

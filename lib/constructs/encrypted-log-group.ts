@@ -2,6 +2,7 @@ import { Fn, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct, IConstruct } from 'constructs';
+import { DEFAULT_CONFIG } from '../config';
 import { allowCloudWatchLogs } from './platform-key';
 
 /**
@@ -31,7 +32,7 @@ export interface EncryptedLogGroupProps {
   readonly owner?: IConstruct;
   /**
    * How long events are kept.
-   * @default logs.RetentionDays.ONE_YEAR
+   * @default - the `vod` setting's default, `logRetentionDays` (see docs/configuration.md)
    */
   readonly retention?: logs.RetentionDays;
 }
@@ -56,7 +57,7 @@ export class EncryptedLogGroup extends logs.LogGroup {
     const prefix = logGroupPrefix(props.owner ?? scope);
     super(scope, id, {
       logGroupName: `${prefix}/${props.name}-${stackUuid(scope)}`,
-      retention: props.retention ?? logs.RetentionDays.ONE_YEAR,
+      retention: props.retention ?? (DEFAULT_CONFIG.logRetentionDays as logs.RetentionDays),
       encryptionKey: props.encryptionKey,
       removalPolicy: RemovalPolicy.RETAIN,
     });

@@ -3,6 +3,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import { RATE_LIMITED_BODY } from '../../lambda/core/errors';
+import { DEFAULT_CONFIG, RATE_WINDOWS_SECONDS, settingRange } from '../config';
 import { stackUuid } from './encrypted-log-group';
 import { allowCloudWatchLogs, PlatformKey } from './platform-key';
 
@@ -28,7 +29,7 @@ export interface FirewallProps {
   readonly rateLimit: number;
   /**
    * Window over which rate limits are counted, in seconds: 60, 120, 300 or 600.
-   * @default 300
+   * @default - the `vod` setting's default, `rateWindowSeconds` (see docs/configuration.md)
    */
   readonly rateWindowSeconds?: number;
   /**
@@ -49,7 +50,7 @@ export interface FirewallProps {
   readonly redactPaths?: boolean;
   /**
    * How long WAF logs are kept.
-   * @default logs.RetentionDays.ONE_YEAR
+   * @default - the `vod` setting's default, `logRetentionDays` (see docs/configuration.md)
    */
   readonly logRetention?: logs.RetentionDays;
   /**
@@ -68,13 +69,13 @@ export const MANAGED_RULE_GROUPS = [
 export type ManagedRuleGroupName = (typeof MANAGED_RULE_GROUPS)[number];
 
 const RULE_NAME = /^[A-Za-z0-9-]{1,64}$/;
-const WINDOWS = [60, 120, 300, 600];
-const MIN_RATE = 10;
-const MAX_RATE = 2_000_000_000;
+const WINDOWS: readonly number[] = RATE_WINDOWS_SECONDS;
+// Every rate limit setting has WAF's range.
+const RATE = settingRange('apiRateLimit');
 
 function checkRate(what: string, limit: number): void {
-  if (!Number.isInteger(limit) || limit < MIN_RATE || limit > MAX_RATE) {
-    throw new Error(`Firewall: ${what} must be an integer from ${MIN_RATE} to ${MAX_RATE}, received ${limit}`);
+  if (!Number.isInteger(limit) || limit < RATE.min || limit > RATE.max) {
+    throw new Error(`Firewall: ${what} must be an integer from ${RATE.min} to ${RATE.max}, received ${limit}`);
   }
 }
 
@@ -95,7 +96,7 @@ export class Firewall extends Construct {
   constructor(scope: Construct, id: string, props: FirewallProps) {
     super(scope, id);
     const stack = Stack.of(this);
-    const window = props.rateWindowSeconds ?? 300;
+    const window = props.rateWindowSeconds ?? DEFAULT_CONFIG.rateWindowSeconds;
     if (!WINDOWS.includes(window)) {
       throw new Error(`Firewall: rateWindowSeconds must be one of ${WINDOWS.join(', ')}, received ${window}`);
     }
@@ -225,7 +226,7 @@ export class Firewall extends Construct {
       // rule (EncryptedLogGroup): the stack id's UUID, never reused after a `cdk destroy` that
       // keeps the old group.
       logGroupName: `aws-waf-logs-${prefix}-${stackUuid(this)}`,
-      retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
+      retention: props.logRetention ?? (DEFAULT_CONFIG.logRetentionDays as logs.RetentionDays),
       encryptionKey: this.logKey,
       removalPolicy,
     });

@@ -109,7 +109,7 @@ export interface PlatformFunctionProps {
   readonly logKey: kms.Key;
   /**
    * How long its logs are kept.
-   * @default logs.RetentionDays.ONE_YEAR
+   * @default - the `vod` setting's default, `logRetentionDays` (see docs/configuration.md)
    */
   readonly logRetention?: logs.RetentionDays;
   /**

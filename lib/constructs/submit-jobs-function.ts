@@ -32,13 +32,13 @@ export interface SubmitJobsFunctionProps {
   readonly mediaConvertQueue: mediaconvert.CfnQueue;
   /** The role the jobs run as; the function passes it to MediaConvert. */
   readonly mediaConvertRole: iam.Role;
-  /** What the handler reads from its environment (`PIPELINE_ENV`), and its Powertools names. */
+  /** What the handler reads from its environment (written by `submitEnvironment`), and its Powertools names. */
   readonly environment: Readonly<Record<string, string>>;
   /** Encrypts the function's logs. */
   readonly logKey: kms.Key;
   /**
    * How long its logs are kept.
-   * @default logs.RetentionDays.ONE_YEAR
+   * @default - the `vod` setting's default, `logRetentionDays` (see docs/configuration.md)
    */
   readonly logRetention?: logs.RetentionDays;
   /** Most functions running at once (SQS event source maximum concurrency). */

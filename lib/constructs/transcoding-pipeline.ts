@@ -11,14 +11,15 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import {
-  PIPELINE_ENV,
   PIPELINE_TELEMETRY,
   SOURCE_NOTIFICATION_FILTER,
   SUBMIT_LIMITS,
   UPLOAD_QUEUE_VISIBILITY_SECONDS,
 } from '../../lambda/transcode/environment';
 import { FINAL_JOB_STATES } from '../../lambda/transcode/job-state-event';
+import { completionEnvironment, submitEnvironment } from '../../lambda/transcode/settings';
 import { GuardRule, NagRule, nagObjectPrefixWildcard } from '../checks';
+import { DEFAULT_CONFIG, settingRange } from '../config';
 import { MEDIA_PREFIX, type MediaStorage } from './media-storage';
 import type { MetadataCache } from './metadata-cache';
 import { handlerEntry, handlerSecurityGroup, PlatformFunction } from './platform-function';
@@ -56,12 +57,12 @@ export interface TranscodingPipelineProps {
   readonly logKey?: kms.Key;
   /**
    * How long the handlers' logs are kept.
-   * @default logs.RetentionDays.ONE_YEAR
+   * @default - the `vod` setting's default, `logRetentionDays` (see docs/configuration.md)
    */
   readonly logRetention?: logs.RetentionDays;
   /**
    * Seconds the metadata cache keeps a video; the job-state handler writes entries with it.
-   * @default 300
+   * @default - the `vod` setting's default, `metadataCacheTtlSeconds` (see docs/configuration.md)
    */
   readonly cacheTtlSeconds?: number;
   /**
@@ -111,9 +112,16 @@ export class TranscodingPipeline extends Construct {
 
   constructor(scope: Construct, id: string, props: TranscodingPipelineProps) {
     super(scope, id);
-    const cacheTtlSeconds = props.cacheTtlSeconds ?? 300;
-    if (!Number.isInteger(cacheTtlSeconds) || cacheTtlSeconds < 1 || cacheTtlSeconds > 86_400) {
-      throw new Error(`TranscodingPipeline: cacheTtlSeconds must be 1 to 86400, received ${cacheTtlSeconds}`);
+    const cacheTtlSeconds = props.cacheTtlSeconds ?? DEFAULT_CONFIG.metadataCacheTtlSeconds;
+    const cacheTtlRange = settingRange('metadataCacheTtlSeconds');
+    if (
+      !Number.isInteger(cacheTtlSeconds) ||
+      cacheTtlSeconds < cacheTtlRange.min ||
+      cacheTtlSeconds > cacheTtlRange.max
+    ) {
+      throw new Error(
+        `TranscodingPipeline: cacheTtlSeconds must be ${cacheTtlRange.min} to ${cacheTtlRange.max}, received ${cacheTtlSeconds}`,
+      );
     }
     const maxSubmitConcurrency = props.maxSubmitConcurrency ?? 10;
     if (!Number.isInteger(maxSubmitConcurrency) || maxSubmitConcurrency < 2 || maxSubmitConcurrency > 1000) {
@@ -162,11 +170,13 @@ export class TranscodingPipeline extends Construct {
       mediaConvertQueue: this.mediaConvertQueue,
       mediaConvertRole: this.mediaConvertRole,
       environment: {
-        [PIPELINE_ENV.tableName]: props.catalog.table.tableName,
-        [PIPELINE_ENV.uploadBucket]: props.storage.uploadBucket.bucketName,
-        [PIPELINE_ENV.mediaBucket]: props.storage.mediaBucket.bucketName,
-        [PIPELINE_ENV.mediaConvertRoleArn]: this.mediaConvertRole.roleArn,
-        [PIPELINE_ENV.mediaConvertQueueArn]: this.mediaConvertQueue.attrArn,
+        ...submitEnvironment({
+          tableName: props.catalog.table.tableName,
+          uploadBucket: props.storage.uploadBucket.bucketName,
+          mediaBucket: props.storage.mediaBucket.bucketName,
+          roleArn: this.mediaConvertRole.roleArn,
+          queueArn: this.mediaConvertQueue.attrArn,
+        }),
         ...TELEMETRY,
       },
       logKey,
@@ -246,12 +256,15 @@ export class TranscodingPipeline extends Construct {
       maxEventAge: Duration.hours(6),
       deadLetterQueue: this.jobEventDeadLetterQueue,
       environment: {
-        [PIPELINE_ENV.tableName]: catalog.table.tableName,
-        [PIPELINE_ENV.mediaBucket]: storage.mediaBucket.bucketName,
-        [PIPELINE_ENV.cacheEndpoint]: cache.endpoint,
-        [PIPELINE_ENV.cacheTls]: 'true',
-        [PIPELINE_ENV.cacheTtlSeconds]: String(cacheTtlSeconds),
-        ...(props.webhooks ? { [PIPELINE_ENV.webhookQueueUrl]: props.webhooks.queue.queueUrl } : {}),
+        ...completionEnvironment({
+          tableName: catalog.table.tableName,
+          mediaBucket: storage.mediaBucket.bucketName,
+          cacheEndpoint: cache.endpoint,
+          // ElastiCache Serverless only accepts TLS.
+          cacheTls: true,
+          cacheTtlSeconds,
+          webhookQueueUrl: props.webhooks?.queue.queueUrl,
+        }),
         ...TELEMETRY,
       },
     });

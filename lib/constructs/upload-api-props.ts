@@ -1,6 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import type * as cognito from 'aws-cdk-lib/aws-cognito';
-import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import { DEFAULT_CONFIG, type SettingName, settingRange } from '../config';
 import type { Delivery } from './delivery';
 import type { MediaStorage } from './media-storage';
 import type { MetadataCache } from './metadata-cache';
@@ -36,7 +37,7 @@ export interface UploadApiProps {
   readonly webAclArn?: string;
   /**
    * Origins that may call the API from a browser (CORS).
-   * @default ['*']
+   * @default - the `vod` setting's default, `allowedOrigins` (see docs/configuration.md)
    */
   readonly allowedOrigins?: readonly string[];
   /**
@@ -56,47 +57,47 @@ export interface UploadApiProps {
   readonly selfSignUp?: boolean;
   /**
    * Largest source file, in bytes.
-   * @default 53687091200 (50 GiB)
+   * @default - the `vod` setting's default, `maxUploadBytes` (see docs/configuration.md)
    */
   readonly maxUploadBytes?: number;
   /**
    * Media types an upload may declare.
-   * @default ['video/mp4']
+   * @default - the `vod` setting's default, `allowedContentTypes` (see docs/configuration.md)
    */
   readonly allowedContentTypes?: readonly string[];
   /**
    * How long a presigned upload-part URL stays valid.
-   * @default Duration.hours(1)
+   * @default - the `vod` setting's default, `uploadUrlTtlSeconds` (see docs/configuration.md)
    */
   readonly uploadUrlTtl?: Duration;
   /**
    * How long a playback token for a public video stays valid.
-   * @default Duration.days(1)
+   * @default - the `vod` setting's default, `publicPlaybackTtlSeconds` (see docs/configuration.md)
    */
   readonly publicPlaybackTtl?: Duration;
   /**
    * How long a playback token for a private video stays valid.
-   * @default Duration.hours(4)
+   * @default - the `vod` setting's default, `privatePlaybackTtlSeconds` (see docs/configuration.md)
    */
   readonly privatePlaybackTtl?: Duration;
   /**
    * How long video metadata stays in the cache.
-   * @default Duration.minutes(5)
+   * @default - the `vod` setting's default, `metadataCacheTtlSeconds` (see docs/configuration.md)
    */
   readonly cacheTtl?: Duration;
   /**
    * The stage's throttle, all callers together.
-   * @default { ratePerSecond: 1000, burst: 2000 }
+   * @default - the `vod` settings' defaults, `apiThrottleRatePerSecond` and `apiThrottleBurst` (see docs/configuration.md)
    */
   readonly throttle?: ThrottleLimits;
   /**
    * The tighter throttle of upload creation (`POST /videos`), all callers together.
-   * @default { ratePerSecond: 10, burst: 20 }
+   * @default - the `vod` settings' defaults, `uploadCreationThrottleRatePerSecond` and `uploadCreationThrottleBurst` (see docs/configuration.md)
    */
   readonly uploadCreationThrottle?: ThrottleLimits;
   /**
    * How long the functions' logs and the access logs are kept.
-   * @default logs.RetentionDays.ONE_YEAR
+   * @default - the `vod` setting's default, `logRetentionDays` (see docs/configuration.md)
    */
   readonly logRetention?: logs.RetentionDays;
   /**
@@ -133,9 +134,24 @@ export interface ResolvedUploadApiProps {
   readonly timeout: Duration;
 }
 
-function checkThrottle(name: string, limits: ThrottleLimits): ThrottleLimits {
+/** `value` if it is an integer in the setting's range; `what` names it in the error. */
+function checkInteger(what: string, value: number, setting: SettingName): number {
+  const { min, max } = settingRange(setting);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new Error(`UploadApi: ${what} must be an integer from ${min} to ${max}, received ${value}`);
+  }
+  return value;
+}
+
+function checkThrottle(
+  name: string,
+  limits: ThrottleLimits,
+  settings: readonly [SettingName, SettingName],
+): ThrottleLimits {
   const { ratePerSecond, burst } = limits;
-  if (![ratePerSecond, burst].every((value) => Number.isInteger(value) && value > 0) || burst < ratePerSecond) {
+  checkInteger(`${name}.ratePerSecond`, ratePerSecond, settings[0]);
+  checkInteger(`${name}.burst`, burst, settings[1]);
+  if (burst < ratePerSecond) {
     throw new Error(
       `UploadApi: ${name} must be positive integers with burst at least the rate, received ${JSON.stringify(limits)}`,
     );
@@ -143,33 +159,54 @@ function checkThrottle(name: string, limits: ThrottleLimits): ThrottleLimits {
   return limits;
 }
 
-function checkTtl(name: string, ttl: Duration, min: number, max: number): number {
-  const seconds = ttl.toSeconds();
+type TtlSetting =
+  | 'uploadUrlTtlSeconds'
+  | 'publicPlaybackTtlSeconds'
+  | 'privatePlaybackTtlSeconds'
+  | 'metadataCacheTtlSeconds';
+
+/** The TTL in seconds, `given` or the setting's default, if it is in the setting's range. */
+function checkTtl(name: string, given: Duration | undefined, setting: TtlSetting): number {
+  const { min, max } = settingRange(setting);
+  const seconds = given?.toSeconds() ?? DEFAULT_CONFIG[setting];
   if (seconds < min || seconds > max) {
     throw new Error(`UploadApi: ${name} must be from ${min} s to ${max} s, received ${seconds} s`);
   }
   return seconds;
 }
 
-/** Applies the defaults and refuses what cannot deploy, saying what was received. */
+/**
+ * Applies the defaults and refuses what cannot deploy, saying what was received. The defaults and
+ * the ranges are the `vod` settings' (lib/settings/schema.ts), which the platform stack passes.
+ */
 export function resolveUploadApiProps(props: UploadApiProps): ResolvedUploadApiProps {
-  const allowedOrigins = props.allowedOrigins ?? ['*'];
+  const defaults = DEFAULT_CONFIG;
+  const allowedOrigins = props.allowedOrigins ?? defaults.allowedOrigins;
   if (allowedOrigins.length === 0) {
     throw new Error('UploadApi: allowedOrigins must name at least one origin (or "*"), received []');
   }
   if ((props.userPool === undefined) !== (props.userPoolClient === undefined)) {
     throw new Error('UploadApi: userPool and userPoolClient go together; received only one of them');
   }
-  const throttle = checkThrottle('throttle', props.throttle ?? { ratePerSecond: 1000, burst: 2000 });
+  const throttle = checkThrottle(
+    'throttle',
+    props.throttle ?? { ratePerSecond: defaults.apiThrottleRatePerSecond, burst: defaults.apiThrottleBurst },
+    ['apiThrottleRatePerSecond', 'apiThrottleBurst'],
+  );
   const uploadCreationThrottle = checkThrottle(
     'uploadCreationThrottle',
-    props.uploadCreationThrottle ?? { ratePerSecond: 10, burst: 20 },
+    props.uploadCreationThrottle ?? {
+      ratePerSecond: defaults.uploadCreationThrottleRatePerSecond,
+      burst: defaults.uploadCreationThrottleBurst,
+    },
+    ['uploadCreationThrottleRatePerSecond', 'uploadCreationThrottleBurst'],
   );
-  const maxUploadBytes = props.maxUploadBytes ?? 53_687_091_200;
-  if (!Number.isInteger(maxUploadBytes) || maxUploadBytes < 1) {
-    throw new Error(`UploadApi: maxUploadBytes must be a positive integer, received ${maxUploadBytes}`);
-  }
-  const allowedContentTypes = props.allowedContentTypes ?? ['video/mp4'];
+  const maxUploadBytes = checkInteger(
+    'maxUploadBytes',
+    props.maxUploadBytes ?? defaults.maxUploadBytes,
+    'maxUploadBytes',
+  );
+  const allowedContentTypes = props.allowedContentTypes ?? defaults.allowedContentTypes;
   if (allowedContentTypes.length === 0) {
     throw new Error('UploadApi: allowedContentTypes must name at least one media type, received []');
   }
@@ -179,17 +216,12 @@ export function resolveUploadApiProps(props: UploadApiProps): ResolvedUploadApiP
     uploadCreationThrottle,
     maxUploadBytes,
     allowedContentTypes,
-    uploadUrlTtlSeconds: checkTtl('uploadUrlTtl', props.uploadUrlTtl ?? Duration.hours(1), 60, 604_800),
-    publicPlaybackTtlSeconds: checkTtl('publicPlaybackTtl', props.publicPlaybackTtl ?? Duration.days(1), 60, 604_800),
-    privatePlaybackTtlSeconds: checkTtl(
-      'privatePlaybackTtl',
-      props.privatePlaybackTtl ?? Duration.hours(4),
-      60,
-      604_800,
-    ),
-    cacheTtlSeconds: checkTtl('cacheTtl', props.cacheTtl ?? Duration.minutes(5), 1, 86_400),
+    uploadUrlTtlSeconds: checkTtl('uploadUrlTtl', props.uploadUrlTtl, 'uploadUrlTtlSeconds'),
+    publicPlaybackTtlSeconds: checkTtl('publicPlaybackTtl', props.publicPlaybackTtl, 'publicPlaybackTtlSeconds'),
+    privatePlaybackTtlSeconds: checkTtl('privatePlaybackTtl', props.privatePlaybackTtl, 'privatePlaybackTtlSeconds'),
+    cacheTtlSeconds: checkTtl('cacheTtl', props.cacheTtl, 'metadataCacheTtlSeconds'),
     stageName: props.stageName ?? 'v1',
-    logRetention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
+    logRetention: props.logRetention ?? (defaults.logRetentionDays as logs.RetentionDays),
     memorySize: props.memorySize ?? 512,
     timeout: props.timeout ?? Duration.seconds(15),
   };

@@ -7,7 +7,8 @@ import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
-import { API_CORS, API_ENV, API_ROUTES, API_TELEMETRY, type RouteDefinition } from '../../lambda/api/routes';
+import { API_CORS, API_ROUTES, API_TELEMETRY, type RouteDefinition } from '../../lambda/api/routes';
+import { apiEnvironment } from '../../lambda/api/settings';
 import { GuardRule, NagRule, nagObjectPrefixWildcard } from '../checks';
 import { PROJECT_ROOT } from '../project-root';
 import { ACCESS_LOG_FORMAT } from './api-access-log-format';
@@ -132,46 +133,32 @@ export class UploadApi extends Construct {
     return functions;
   }
 
-  /** What every handler reads from its environment (`API_ENV`), and its Powertools names. */
+  /** What every handler reads from its environment (written by `apiEnvironment`), and its Powertools names. */
   private handlerEnvironment(props: UploadApiProps, resolved: ResolvedUploadApiProps): Record<string, string> {
-    const {
-      cacheTtlSeconds: cacheTtl,
-      maxUploadBytes,
-      allowedContentTypes,
-      uploadUrlTtlSeconds: uploadUrlTtl,
-      publicPlaybackTtlSeconds: publicPlaybackTtl,
-      privatePlaybackTtlSeconds: privatePlaybackTtl,
-      allowedOrigins,
-    } = resolved;
     const issuer = `https://cognito-idp.${Stack.of(this).region}.amazonaws.com/${this.userPool.userPoolId}`;
-    const settings: Record<keyof typeof API_ENV, string> = {
-      tableName: props.catalog.table.tableName,
-      ownerIndexName: props.catalog.ownerIndexName,
-      uploadBucket: props.storage.uploadBucket.bucketName,
-      mediaBucket: props.storage.mediaBucket.bucketName,
-      cacheEndpoint: props.cache.endpoint,
-      // ElastiCache Serverless only accepts TLS.
-      cacheTls: 'true',
-      cacheTtlSeconds: String(cacheTtl),
-      cdnBaseUrl: props.cdnBaseUrl,
-      signingKeySecretArn: props.signingKeys.signingKeySecret.secretArn,
-      jwtIssuer: issuer,
-      jwtAudience: this.userPoolClient.userPoolClientId,
-      jwksUrl: `${issuer}/.well-known/jwks.json`,
-      maxUploadBytes: String(maxUploadBytes),
-      allowedContentTypes: allowedContentTypes.join(','),
-      uploadUrlTtlSeconds: String(uploadUrlTtl),
-      publicPlaybackTtlSeconds: String(publicPlaybackTtl),
-      privatePlaybackTtlSeconds: String(privatePlaybackTtl),
-      allowedOrigins: allowedOrigins.join(','),
-      webhookQueueUrl: props.webhooks?.queue.queueUrl ?? '',
-    };
     return {
-      ...Object.fromEntries(
-        Object.entries(settings)
-          .filter(([, value]) => value !== '')
-          .map(([key, value]) => [API_ENV[key as keyof typeof API_ENV], value]),
-      ),
+      ...apiEnvironment({
+        tableName: props.catalog.table.tableName,
+        ownerIndexName: props.catalog.ownerIndexName,
+        uploadBucket: props.storage.uploadBucket.bucketName,
+        mediaBucket: props.storage.mediaBucket.bucketName,
+        cacheEndpoint: props.cache.endpoint,
+        // ElastiCache Serverless only accepts TLS.
+        cacheTls: true,
+        signingKeySecretArn: props.signingKeys.signingKeySecret.secretArn,
+        jwt: { issuer, audience: this.userPoolClient.userPoolClientId, jwksUrl: `${issuer}/.well-known/jwks.json` },
+        allowedOrigins: resolved.allowedOrigins,
+        webhookQueueUrl: props.webhooks?.queue.queueUrl,
+        policy: {
+          maxUploadBytes: resolved.maxUploadBytes,
+          allowedContentTypes: resolved.allowedContentTypes,
+          uploadUrlTtlSeconds: resolved.uploadUrlTtlSeconds,
+          publicPlaybackTtlSeconds: resolved.publicPlaybackTtlSeconds,
+          privatePlaybackTtlSeconds: resolved.privatePlaybackTtlSeconds,
+          cacheTtlSeconds: resolved.cacheTtlSeconds,
+          cdnBaseUrl: props.cdnBaseUrl,
+        },
+      }),
       POWERTOOLS_SERVICE_NAME: API_TELEMETRY.serviceName,
       POWERTOOLS_METRICS_NAMESPACE: API_TELEMETRY.metricsNamespace,
     };

@@ -7,8 +7,9 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { WEBHOOK_ENV, WEBHOOK_TELEMETRY } from '../../lambda/notify/environment';
+import { WEBHOOK_TELEMETRY } from '../../lambda/notify/environment';
 import { WEBHOOK_DELIVERY, WEBHOOK_MAX_ATTEMPTS, WEBHOOK_RETRY } from '../../lambda/notify/retry-schedule';
+import { webhookEnvironment } from '../../lambda/notify/settings';
 import { NagRule } from '../checks';
 import { handlerEntry, PlatformFunction } from './platform-function';
 import { PlatformKey } from './platform-key';
@@ -29,7 +30,7 @@ export interface WebhooksProps {
   readonly logKey?: kms.Key;
   /**
    * How long the delivery function's logs are kept.
-   * @default logs.RetentionDays.ONE_YEAR
+   * @default - the `vod` setting's default, `logRetentionDays` (see docs/configuration.md)
    */
   readonly logRetention?: logs.RetentionDays;
 }
@@ -114,9 +115,7 @@ export class Webhooks extends Construct {
       memorySize: 256,
       timeout: Duration.seconds(WEBHOOK_DELIVERY.functionTimeoutSeconds),
       environment: {
-        [WEBHOOK_ENV.url]: props.url,
-        [WEBHOOK_ENV.secretArn]: this.secret.secretArn,
-        [WEBHOOK_ENV.queueUrl]: this.queue.queueUrl,
+        ...webhookEnvironment({ url: props.url, secretArn: this.secret.secretArn, queueUrl: this.queue.queueUrl }),
         POWERTOOLS_SERVICE_NAME: WEBHOOK_TELEMETRY.serviceName,
         POWERTOOLS_METRICS_NAMESPACE: WEBHOOK_TELEMETRY.metricsNamespace,
       },

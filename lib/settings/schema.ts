@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { S3_MAX_OBJECT_BYTES } from '../../lambda/core/upload-plan';
 import { CROSS_FIELD_RULES } from './rules';
-import { integer, list, oneOf, text } from './values';
+import { integer, integerRange, list, oneOf, text } from './values';
 
 /**
  * Everything a platform team can tune without touching code, written once: each setting's type,
@@ -65,6 +65,9 @@ const THROTTLE = "API Gateway's account-level default is 10,000 requests per sec
 const MAX_THROTTLE = 1_000_000;
 const wafRateLimit = () => integer(10, 2_000_000_000);
 const throttle = () => integer(1, MAX_THROTTLE);
+// An https URL without spaces, credentials or fragment.
+const httpsUrl = () =>
+  text(/^https:\/\/[a-z0-9.-]+(:\d{1,5})?(\/[^\s#@]*)?$/i, 'an https:// URL without credentials or fragment');
 
 export const SETTING_FIELDS = {
   stackPrefix: setting(
@@ -214,18 +217,16 @@ export const SETTING_FIELDS = {
     description: 'The app client of `userPoolId` whose ID tokens the API accepts.',
     unset: 'the API creates its own app client',
   }),
-  webhookUrl: setting(
-    // An https URL without spaces, credentials or fragment.
-    text(
-      /^https:\/\/[a-z0-9.-]+(:\d{1,5})?(\/[^\s#@]*)?$/i,
-      'an https:// URL without credentials or fragment',
-    ).optional(),
-    {
-      description:
-        'The HTTPS endpoint that receives signed `video.ready`, `video.failed` and `video.deleted` events (see docs/webhooks.md).',
-      unset: 'no webhooks',
-    },
-  ),
+  webhookUrl: setting(httpsUrl().optional(), {
+    description:
+      'The HTTPS endpoint that receives signed `video.ready`, `video.failed` and `video.deleted` events (see docs/webhooks.md).',
+    unset: 'no webhooks',
+  }),
+  runbookUrl: setting(httpsUrl().optional(), {
+    description:
+      'Where operators read the runbook (docs/runbook.md, published). Alarm descriptions link to its sections (`<runbookUrl>#<section>`) when set.',
+    unset: "alarm descriptions carry the section's steps alone",
+  }),
 };
 
 export type SettingName = keyof typeof SETTING_FIELDS;
@@ -266,3 +267,8 @@ export type OptionalSetting = {
 export const OPTIONAL_SETTINGS: readonly OptionalSetting[] = SETTING_NAMES.filter(
   (name): name is OptionalSetting => SETTING_FIELDS[name] instanceof z.ZodOptional,
 );
+
+/** The smallest and largest value of an integer setting: constructs check their props against it. */
+export function settingRange(name: SettingName): { readonly min: number; readonly max: number } {
+  return integerRange(SETTING_FIELDS[name]);
+}

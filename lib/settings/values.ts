@@ -48,3 +48,12 @@ export function expectedOf(schema: z.ZodType): string {
   if (!entry) throw new Error('a setting must be built from a value kind of lib/settings/values.ts');
   return entry.expected;
 }
+
+/** The bounds an `integer` kind accepts, for code outside the schema that checks the same range. */
+export function integerRange(schema: z.ZodType): { readonly min: number; readonly max: number } {
+  const kind = valueKind(schema);
+  if (!(kind instanceof z.ZodNumber) || kind.minValue === null || kind.maxValue === null) {
+    throw new Error('only a setting built from integer() has a range');
+  }
+  return { min: kind.minValue, max: kind.maxValue };
+}

@@ -141,6 +141,7 @@ export class PlatformStack extends Stack {
 
     this.observability = new Observability(this, 'Observability', {
       alarmTopic: this.alarmTopic,
+      runbookUrl: config.runbookUrl,
       api: this.api.api,
       functions: {
         ...this.api.functions,
