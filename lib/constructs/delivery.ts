@@ -9,6 +9,7 @@ import { Construct } from 'constructs';
 import { cacheControlFor, MANIFEST_SUFFIX } from '../../lambda/edge/cdn-rules';
 import { PLAYBACK_TOKEN_FUNCTION_PATH } from '../../lambda/edge/functions';
 import { GuardRule, NagRule } from '../checks';
+import { DEFAULT_CONFIG } from '../config';
 import { accountUniqueName, cdnCachePolicy, cdnResponseHeadersPolicy } from './cdn-policies';
 import { PlatformKey } from './platform-key';
 
@@ -40,22 +41,22 @@ export interface DeliveryProps {
   readonly webAclArn?: string;
   /**
    * Origins allowed to read media from a web page (CORS).
-   * @default ['*']
+   * @default - the `vod` setting's default, `allowedOrigins` (see docs/configuration.md)
    */
   readonly allowedOrigins?: readonly string[];
   /**
    * Edge locations that serve viewers.
-   * @default cloudfront.PriceClass.PRICE_CLASS_100
+   * @default - the `vod` setting's default, `priceClass` (see docs/configuration.md)
    */
   readonly priceClass?: cloudfront.PriceClass;
   /**
    * How long manifests are cached.
-   * @default Duration.seconds(10)
+   * @default - the `vod` setting's default, `manifestTtlSeconds` (see docs/configuration.md)
    */
   readonly manifestTtl?: Duration;
   /**
    * How long segments, MP4 files and thumbnails are cached.
-   * @default Duration.days(365)
+   * @default - the `vod` setting's default, `mediaTtlSeconds` (see docs/configuration.md)
    */
   readonly mediaTtl?: Duration;
   /**
@@ -104,8 +105,8 @@ export class Delivery extends Construct {
 
   constructor(scope: Construct, id: string, props: DeliveryProps) {
     super(scope, id);
-    const manifestTtl = props.manifestTtl ?? Duration.seconds(10);
-    const mediaTtl = props.mediaTtl ?? Duration.days(365);
+    const manifestTtl = props.manifestTtl ?? Duration.seconds(DEFAULT_CONFIG.manifestTtlSeconds);
+    const mediaTtl = props.mediaTtl ?? Duration.seconds(DEFAULT_CONFIG.mediaTtlSeconds);
     if (manifestTtl.toSeconds() < 1) {
       // A cache policy that compresses (Accept-Encoding in the key) needs a TTL above zero.
       throw new Error(
@@ -120,7 +121,7 @@ export class Delivery extends Construct {
     if ((props.domainNames?.length ?? 0) > 0 !== (props.certificate !== undefined)) {
       throw new Error('Delivery: domainNames and certificate go together; received only one of them');
     }
-    const allowedOrigins = props.allowedOrigins ?? ['*'];
+    const allowedOrigins = props.allowedOrigins ?? DEFAULT_CONFIG.allowedOrigins;
     if (allowedOrigins.length === 0) {
       throw new Error('Delivery: allowedOrigins must name at least one origin (or "*"), received []');
     }
@@ -225,7 +226,7 @@ export class Delivery extends Construct {
         [MANIFEST_PATH_PATTERN]: behavior(this.manifestCachePolicy, this.manifestResponseHeaders, true),
       },
       httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
-      priceClass: props.priceClass ?? cloudfront.PriceClass.PRICE_CLASS_100,
+      priceClass: props.priceClass ?? (DEFAULT_CONFIG.priceClass as cloudfront.PriceClass),
       enableIpv6: true,
       enableLogging: true,
       logBucket: props.logBucket,

@@ -5,6 +5,7 @@ import { Construct } from 'constructs';
 import { type RouteAccess, UPLOAD_PART_CORS } from '../../lambda/api/routes';
 import { PLAYER_EXPOSED_HEADERS } from '../../lambda/edge/cdn-rules';
 import { GuardRule, NagRule, nagObjectPrefixWildcard } from '../checks';
+import { DEFAULT_CONFIG } from '../config';
 import { PlatformKey } from './platform-key';
 
 /** Where uploads land in the upload bucket; the pipeline listens on this prefix only. */
@@ -35,17 +36,17 @@ const OBJECT_ACTIONS: Readonly<Record<UploadCall, readonly string[]>> = {
 export interface MediaStorageProps {
   /**
    * Origins that may PUT upload parts from a browser (CORS on the upload bucket).
-   * @default ['*']
+   * @default - the `vod` setting's default, `allowedOrigins` (see docs/configuration.md)
    */
   readonly allowedOrigins?: readonly string[];
   /**
    * Days after which S3 aborts an unfinished multipart upload and deletes its parts.
-   * @default 7
+   * @default - the `vod` setting's default, `abortIncompleteUploadAfterDays` (see docs/configuration.md)
    */
   readonly abortIncompleteUploadAfterDays?: number;
   /**
    * Days after which access logs are deleted from the log bucket.
-   * @default 365
+   * @default - the `vod` setting's default, `accessLogExpirationDays` (see docs/configuration.md)
    */
   readonly accessLogExpirationDays?: number;
   /**
@@ -86,12 +87,18 @@ export class MediaStorage extends Construct {
 
   constructor(scope: Construct, id: string, props: MediaStorageProps = {}) {
     super(scope, id);
-    const allowedOrigins = props.allowedOrigins ?? ['*'];
+    const allowedOrigins = props.allowedOrigins ?? DEFAULT_CONFIG.allowedOrigins;
     if (allowedOrigins.length === 0) {
       throw new Error('MediaStorage: allowedOrigins must name at least one origin (or "*"), received []');
     }
-    const abortAfter = checkDays('abortIncompleteUploadAfterDays', props.abortIncompleteUploadAfterDays ?? 7);
-    const logExpiration = checkDays('accessLogExpirationDays', props.accessLogExpirationDays ?? 365);
+    const abortAfter = checkDays(
+      'abortIncompleteUploadAfterDays',
+      props.abortIncompleteUploadAfterDays ?? DEFAULT_CONFIG.abortIncompleteUploadAfterDays,
+    );
+    const logExpiration = checkDays(
+      'accessLogExpirationDays',
+      props.accessLogExpirationDays ?? DEFAULT_CONFIG.accessLogExpirationDays,
+    );
     const noncurrentExpiration = checkDays(
       'noncurrentVersionExpirationDays',
       props.noncurrentVersionExpirationDays ?? 7,

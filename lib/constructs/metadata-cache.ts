@@ -3,6 +3,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elasticache from 'aws-cdk-lib/aws-elasticache';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { DEFAULT_CONFIG, settingRange } from '../config';
 import { PlatformKey } from './platform-key';
 
 /** The port of ElastiCache Serverless's primary endpoint; it only speaks TLS. */
@@ -13,13 +14,13 @@ export interface MetadataCacheProps {
   readonly flowLogBucket: s3.IBucket;
   /**
    * Most data the cache may hold, in GB: a hard cap on its storage cost.
-   * @default 1
+   * @default - the `vod` setting's default, `cacheMaxDataStorageGb` (see docs/configuration.md)
    */
   readonly maxDataStorageGb?: number;
   /**
    * Most ElastiCache Processing Units the cache may use per second: a hard cap on its compute
    * cost. Beyond it the cache throttles requests, and readers fall back to the catalog.
-   * @default 5000
+   * @default - the `vod` setting's default, `cacheMaxEcpuPerSecond` (see docs/configuration.md)
    */
   readonly maxEcpuPerSecond?: number;
   /**
@@ -40,7 +41,7 @@ export interface MetadataCacheProps {
   readonly removalPolicy?: RemovalPolicy;
 }
 
-function checkRange(name: string, value: number, min: number, max: number): number {
+function checkRange(name: string, value: number, { min, max }: { min: number; max: number }): number {
   if (!Number.isInteger(value) || value < min || value > max) {
     throw new Error(`MetadataCache: ${name} must be an integer from ${min} to ${max}, received ${value}`);
   }
@@ -73,8 +74,16 @@ export class MetadataCache extends Construct {
 
   constructor(scope: Construct, id: string, props: MetadataCacheProps) {
     super(scope, id);
-    const maxDataStorageGb = checkRange('maxDataStorageGb', props.maxDataStorageGb ?? 1, 1, 5000);
-    const maxEcpuPerSecond = checkRange('maxEcpuPerSecond', props.maxEcpuPerSecond ?? 5000, 1000, 15_000_000);
+    const maxDataStorageGb = checkRange(
+      'maxDataStorageGb',
+      props.maxDataStorageGb ?? DEFAULT_CONFIG.cacheMaxDataStorageGb,
+      settingRange('cacheMaxDataStorageGb'),
+    );
+    const maxEcpuPerSecond = checkRange(
+      'maxEcpuPerSecond',
+      props.maxEcpuPerSecond ?? DEFAULT_CONFIG.cacheMaxEcpuPerSecond,
+      settingRange('cacheMaxEcpuPerSecond'),
+    );
     const majorEngineVersion = props.majorEngineVersion ?? '9';
     if (!/^\d+$/.test(majorEngineVersion)) {
       throw new Error(
