@@ -1,6 +1,7 @@
 import { App, type AppProps } from 'aws-cdk-lib';
 import { addComplianceChecks } from './checks';
 import { configFromContext, type PlatformConfig } from './config';
+import type { ScopedCfnGuardValidatorProps } from './scoped-cfn-guard';
 import { EdgeStack } from './stacks/edge-stack';
 import { PlatformStack } from './stacks/platform-stack';
 
@@ -19,9 +20,9 @@ export interface VodApp {
  * region, with cdk-nag (AwsSolutions) and cfn-guard (Control Tower rules) checking every synth.
  * The CLI entry point and the tests both build the app here, so tests check what deploys.
  */
-export function createVodApp(props: AppProps = {}): VodApp {
+export function createVodApp(props: AppProps = {}, guard: ScopedCfnGuardValidatorProps = {}): VodApp {
   const app = new App(props);
-  addComplianceChecks(app);
+  addComplianceChecks(app, guard);
   const config = configFromContext(app.node);
 
   const edge = new EdgeStack(app, `${config.stackPrefix}Edge`, {

@@ -1,7 +1,7 @@
 import { type App, type CfnElement, Stack, Token, Validations } from 'aws-cdk-lib';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { ScopedCfnGuardValidator } from './scoped-cfn-guard';
+import { ScopedCfnGuardValidator, type ScopedCfnGuardValidatorProps } from './scoped-cfn-guard';
 
 /**
  * Compliance checks that run on every synth: cdk-nag's AwsSolutions pack and cfn-guard with the
@@ -9,8 +9,8 @@ import { ScopedCfnGuardValidator } from './scoped-cfn-guard';
  * finding fails the synth unless acknowledged on the resource with
  * `Validations.of(resource).acknowledge({ id, reason })` and a reason specific to it.
  */
-export function addComplianceChecks(app: App): void {
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ScopedCfnGuardValidator());
+export function addComplianceChecks(app: App, guard: ScopedCfnGuardValidatorProps = {}): void {
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ScopedCfnGuardValidator(guard));
 }
 
 /** Acknowledgement ids of the cdk-nag AwsSolutions rules we acknowledge somewhere. */

@@ -1,4 +1,5 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
 import type { IPolicyValidationContextBeta1, PolicyValidationPluginReportBeta1 } from 'aws-cdk-lib';
@@ -39,9 +40,23 @@ export function rulesFor(rules: readonly GuardRule[], templateTypes: ReadonlySet
     .map((rule) => rule.path);
 }
 
-function resourceTypes(templatePath: string): Set<string> {
-  const template = JSON.parse(readFileSync(templatePath, 'utf8')) as { Resources?: Record<string, { Type?: string }> };
+function resourceTypes(templateText: string): Set<string> {
+  const template = JSON.parse(templateText) as { Resources?: Record<string, { Type?: string }> };
   return new Set(Object.values(template.Resources ?? {}).flatMap((resource) => resource.Type ?? []));
+}
+
+/** Stands for the template's path in a stored report, which is valid for the same template anywhere. */
+const TEMPLATE_PATH_MARK = '<template>';
+
+export interface ScopedCfnGuardValidatorProps {
+  /**
+   * A folder where each template's findings are kept under a digest of the template, the rules
+   * and the cfn-guard binary, so that a template checked before is not checked again. cfn-guard
+   * is deterministic, so a stored report is the report it would give. The tests set it: they
+   * synthesize the same default app in many files.
+   * @default - every template is checked
+   */
+  readonly cacheDirectory?: string;
 }
 
 /**
@@ -54,17 +69,58 @@ function resourceTypes(templatePath: string): Set<string> {
  */
 export class ScopedCfnGuardValidator extends CfnGuardValidator {
   private readonly rules = controlTowerRules();
+  private readonly cacheDirectory?: string;
+  private rulesDigest?: string;
+
+  constructor(props: ScopedCfnGuardValidatorProps = {}) {
+    super();
+    this.cacheDirectory = props.cacheDirectory;
+  }
 
   override validate(context: IPolicyValidationContextBeta1): PolicyValidationPluginReportBeta1 {
     const reports = context.templatePaths.map((templatePath): PolicyValidationPluginReportBeta1 => {
-      const rules = rulesFor(this.rules, resourceTypes(templatePath));
-      if (rules.length === 0) return { success: true, violations: [] };
-      const guard = new CfnGuardValidator({ controlTowerRulesEnabled: false, rules, maxBuffer: 64 * 1024 * 1024 });
-      return guard.validate({ ...context, templatePaths: [templatePath] });
+      const templateText = readFileSync(templatePath, 'utf8');
+      const stored = this.cacheDirectory && join(this.cacheDirectory, `${this.digest(templateText)}.json`);
+      if (stored && existsSync(stored)) {
+        return JSON.parse(
+          readFileSync(stored, 'utf8').replaceAll(JSON.stringify(TEMPLATE_PATH_MARK), JSON.stringify(templatePath)),
+        );
+      }
+      const rules = rulesFor(this.rules, resourceTypes(templateText));
+      const report: PolicyValidationPluginReportBeta1 =
+        rules.length === 0
+          ? { success: true, violations: [] }
+          : new CfnGuardValidator({ controlTowerRulesEnabled: false, rules, maxBuffer: 64 * 1024 * 1024 }).validate({
+              ...context,
+              templatePaths: [templatePath],
+            });
+      if (stored) {
+        mkdirSync(dirname(stored), { recursive: true });
+        const text = JSON.stringify(report).replaceAll(
+          JSON.stringify(templatePath),
+          JSON.stringify(TEMPLATE_PATH_MARK),
+        );
+        // Written aside and renamed, so that a test file running at the same time never reads half a report.
+        writeFileSync(`${stored}.${process.pid}.tmp`, text);
+        renameSync(`${stored}.${process.pid}.tmp`, stored);
+      }
+      return report;
     });
     return {
       success: reports.every((report) => report.success),
       violations: reports.flatMap((report) => report.violations),
     };
+  }
+
+  /** The template's digest, with the rules' and the validator's version (it ships cfn-guard): any change misses. */
+  private digest(templateText: string): string {
+    if (this.rulesDigest === undefined) {
+      const hash = createHash('sha256');
+      const guard = join(dirname(require.resolve('@cdklabs/cdk-validator-cfnguard/package.json')), 'package.json');
+      hash.update(readFileSync(guard));
+      for (const rule of this.rules) hash.update(rule.path).update(readFileSync(rule.path));
+      this.rulesDigest = hash.digest('hex');
+    }
+    return createHash('sha256').update(this.rulesDigest).update(templateText).digest('hex');
   }
 }

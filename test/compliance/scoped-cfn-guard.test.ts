@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
@@ -85,4 +85,42 @@ test('every Control Tower rule that ships with the validator is found, with the 
   expect(rules.length).toBeGreaterThan(200);
   const bucketRules = rules.filter((rule) => rule.resourceTypes?.has('AWS::S3::Bucket'));
   expect(bucketRules.length).toBeGreaterThan(5);
+});
+
+test('with a cache folder, a template checked before gets the same findings, under its own path', () => {
+  // prepare
+  const cacheDirectory = join(folder, 'cache');
+  const first = templateFile('first.json', NON_COMPLIANT_TEMPLATE);
+  const again = templateFile('again.json', NON_COMPLIANT_TEMPLATE);
+  const validator = new ScopedCfnGuardValidator({ cacheDirectory });
+  const checked = validator.validate({ templatePaths: [first], appConstruct: new App() });
+
+  // act
+  const stored = new ScopedCfnGuardValidator({ cacheDirectory }).validate({
+    templatePaths: [again],
+    appConstruct: new App(),
+  });
+
+  // assess
+  expect(readdirSync(cacheDirectory)).toHaveLength(1);
+  expect(findings(stored)).toEqual(findings(checked));
+  expect(stored.success).toBe(false);
+  const paths = stored.violations.flatMap((violation) =>
+    violation.violatingResources.map((resource) => resource.templatePath),
+  );
+  expect(new Set(paths)).toEqual(new Set([again]));
+});
+
+test('with a cache folder, a changed template is checked again', () => {
+  const cacheDirectory = join(folder, 'cache-changed');
+  const validator = new ScopedCfnGuardValidator({ cacheDirectory });
+  validator.validate({ templatePaths: [templateFile('before.json', EMPTY_TEMPLATE)], appConstruct: new App() });
+
+  const report = validator.validate({
+    templatePaths: [templateFile('after.json', NON_COMPLIANT_TEMPLATE)],
+    appConstruct: new App(),
+  });
+
+  expect(findings(report).length).toBeGreaterThan(3);
+  expect(readdirSync(cacheDirectory)).toHaveLength(2);
 });

@@ -38,6 +38,13 @@ export function synthesize(overrides: Record<string, unknown> = {}): Synthesized
 }
 
 /**
+ * cfn-guard's findings per template, kept across test files and runs: many files synthesize the
+ * same default app, and a template checked once need not be checked again (the key covers the
+ * template, the rules and the validator's version).
+ */
+const GUARD_CACHE = join(__dirname, '..', '..', 'node_modules', '.cache', 'vod-cfn-guard');
+
+/**
  * Builds the app as `cdk synth` would, with cdk.json's context (feature flags included) and the
  * given `vod` overrides, writing into a fresh folder. Nothing is synthesized yet.
  *
@@ -48,7 +55,7 @@ export function createAppAsCli(overrides: Record<string, unknown> = {}): { vod: 
   const outdir = mkdtempSync(join(tmpdir(), 'vod-synth-'));
   const cdkJson = JSON.parse(readFileSync(join(__dirname, '..', '..', 'cdk.json'), 'utf8'));
   const context = { ...cdkJson.context, [CONFIG_CONTEXT_KEY]: overrides, [BUNDLING_STACKS]: [] };
-  return { vod: createVodApp({ outdir, context }), outdir };
+  return { vod: createVodApp({ outdir, context }, { cacheDirectory: GUARD_CACHE }), outdir };
 }
 
 let defaultApp: SynthesizedApp | undefined;
