@@ -18,7 +18,8 @@ export const KEY_ID_PATTERN = /^[A-Za-z0-9_-]{1,32}$/;
 export const VIDEO_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 /** A secret is 32 to 128 URL-safe characters (at least 192 bits when random base64url). */
 export const SECRET_PATTERN = /^[A-Za-z0-9_-]{32,128}$/;
-const TOKEN_PATTERN = /^([A-Za-z0-9_-]{1,32})\.([0-9]{1,12})\.([A-Za-z0-9_-]{43})$/;
+// The expiry in canonical form only (no leading zero): one token per signature, never an alias.
+const TOKEN_PATTERN = /^([A-Za-z0-9_-]{1,32})\.(0|[1-9][0-9]{0,11})\.([A-Za-z0-9_-]{43})$/;
 
 /**
  * The furthest ahead a token may expire. The CDN refuses tokens that claim more, so a token
@@ -46,7 +47,7 @@ export type PlaybackTokenCheck =
   | { readonly valid: true; readonly token: ParsedPlaybackToken }
   | {
       readonly valid: false;
-      readonly reason: 'malformed' | 'unknown-key' | 'expired' | 'expiry-too-far' | 'bad-signature';
+      readonly reason: 'malformed' | 'unknown-key' | 'unusable-key' | 'expired' | 'expiry-too-far' | 'bad-signature';
     };
 
 function sign(secret: string, videoId: string, expiresAt: number): string {
@@ -93,6 +94,9 @@ export function verifyPlaybackToken(
   if (!parsed || !VIDEO_ID_PATTERN.test(videoId)) return { valid: false, reason: 'malformed' };
   const secret = secretFor(parsed.keyId);
   if (secret === undefined) return { valid: false, reason: 'unknown-key' };
+  // Fail closed: an empty or short secret in the store (a failed rotation step, say) would let
+  // anyone sign; the CDN refuses every token of such a key, as this does.
+  if (!SECRET_PATTERN.test(secret)) return { valid: false, reason: 'unusable-key' };
   if (parsed.expiresAt <= nowSeconds) return { valid: false, reason: 'expired' };
   if (parsed.expiresAt > nowSeconds + MAX_TOKEN_LIFETIME_SECONDS) return { valid: false, reason: 'expiry-too-far' };
   const expected = Buffer.from(sign(secret, videoId, parsed.expiresAt));

@@ -11,9 +11,14 @@ const keys = cf.kvs();
 // MAX_TOKEN_LIFETIME_SECONDS in lambda/core/playback-token.ts.
 const MAX_LIFETIME_SECONDS = 7 * 24 * 60 * 60;
 
-// Only the characters our own paths use: no dots-only segments, no encoded bytes, no queries.
+// SECRET_PATTERN in lambda/core/playback-token.ts: a key in the store that is empty or shorter
+// (a failed rotation step, say) would let anyone sign, so its tokens are refused.
+const SECRET = /^[A-Za-z0-9_-]{32,128}$/;
+
+// Only the characters our own paths use: no dots-only segments, no encoded bytes, no queries; the
+// expiry in canonical form (no leading zero), so that a signature has one token, never an alias.
 const MEDIA_PATH =
-  /^\/t\/([A-Za-z0-9_-]{1,32})\.([0-9]{1,12})\.([A-Za-z0-9_-]{43})(\/v\/([A-Za-z0-9_-]{1,64})\/(hls|mp4|thumbs)(\/[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}){1,3})$/;
+  /^\/t\/([A-Za-z0-9_-]{1,32})\.(0|[1-9][0-9]{0,11})\.([A-Za-z0-9_-]{43})(\/v\/([A-Za-z0-9_-]{1,64})\/(hls|mp4|thumbs)(\/[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}){1,3})$/;
 
 function forbidden() {
   return {
@@ -49,6 +54,7 @@ async function handler(event) {
   } catch (_unknownKey) {
     return forbidden();
   }
+  if (typeof secret !== 'string' || !SECRET.test(secret)) return forbidden();
   const expected = crypto.createHmac('sha256', secret).update(`${videoId}.${expiresAt}`).digest('base64url');
   if (!sameText(expected, signature)) return forbidden();
 

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import {
@@ -18,10 +19,22 @@ import {
 
 const current = { keyId: 'k2', secret: 'current-secret-current-secret-0123456789' };
 const retired = { keyId: 'k1', secret: 'retired-secret-retired-secret-0123456789' };
+/** Keys a failed rotation step could leave in the store: anyone could sign with them. */
+const empty = { keyId: 'k-empty', secret: '' };
+const short = { keyId: 'k-short', secret: 'short-secret-0123456789' };
 const store = new Map([
   [keyValueStoreKey(current.keyId), current.secret],
   [keyValueStoreKey(retired.keyId), retired.secret],
+  [keyValueStoreKey(empty.keyId), empty.secret],
+  [keyValueStoreKey(short.keyId), short.secret],
 ]);
+/** A token signed as the format says, with any secret: what an attacker who knows the key can make. */
+const forge = (
+  key: { keyId: string; secret: string },
+  videoId: string,
+  expiresAt: number,
+  expiry = String(expiresAt),
+) => `${key.keyId}.${expiry}.${createHmac('sha256', key.secret).update(`${videoId}.${expiresAt}`).digest('base64url')}`;
 const handler = loadPlaybackTokenFunction({ get: (key) => store.get(key) });
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
@@ -79,6 +92,26 @@ describe('the playback token CloudFront Function, run from its deployed source',
     expect(isForbidden(await request(`/t/${expired}/v/${video}/hls/master.m3u8`))).toBe(true);
   });
 
+  it.each([
+    ['empty', empty],
+    ['shorter than the API accepts', short],
+  ])('answers 403 to a token signed with a key that is in the store but %s (fail closed)', async (_, key) => {
+    const forged = forge(key, video, nowSeconds() + 3600);
+
+    expect(isForbidden(await request(`/t/${forged}/v/${video}/hls/master.m3u8`))).toBe(true);
+    const lookup = (keyId: string) => store.get(keyValueStoreKey(keyId));
+    expect(verifyPlaybackToken(forged, video, lookup, nowSeconds())).toEqual({ valid: false, reason: 'unusable-key' });
+  });
+
+  it('answers 403 to a token whose expiry is not in canonical form, though its signature matches', async () => {
+    const expiresAt = nowSeconds() + 3600;
+    const aliased = forge(current, video, expiresAt, `0${expiresAt}`);
+
+    expect(isForbidden(await request(`/t/${aliased}/v/${video}/hls/master.m3u8`))).toBe(true);
+    const lookup = (keyId: string) => store.get(keyValueStoreKey(keyId));
+    expect(verifyPlaybackToken(aliased, video, lookup, nowSeconds())).toEqual({ valid: false, reason: 'malformed' });
+  });
+
   it('answers 403 to a token signed with a key that is not in the store', async () => {
     const unknown = mintPlaybackToken({ keyId: 'k9', secret: current.secret }, video, nowSeconds() + 60);
 
@@ -123,7 +156,7 @@ describe('the playback token CloudFront Function, run from its deployed source',
     });
 
     it('passes exactly the tokens the core module verifies: known or unknown keys, any expiry, tampered or not', async () => {
-      const signers = fc.constantFrom(current, retired, { keyId: 'k9', secret: current.secret });
+      const signers = fc.constantFrom(current, retired, { keyId: 'k9', secret: current.secret }, empty, short);
       const ids = fc.stringMatching(/^[A-Za-z0-9_-]{1,64}$/);
       // Offsets stay clear of the expiry boundaries, so both sides read the same second of the clock.
       const offsets = fc.oneof(
@@ -144,7 +177,7 @@ describe('the playback token CloudFront Function, run from its deployed source',
       await fc.assert(
         fc.asyncProperty(signers, ids, otherVideo, offsets, tampering, async (signer, id, other, offset, tamper) => {
           const requestedId = other ?? id;
-          let token = mintPlaybackToken(signer, id, nowSeconds() + offset);
+          let token = forge(signer, id, nowSeconds() + offset);
           if (tamper) {
             const [position, replacement, nearEnd] = tamper;
             const at = nearEnd ? token.length - 1 - (position % 8) : position % token.length;
