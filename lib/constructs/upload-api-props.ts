@@ -1,6 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import type * as cognito from 'aws-cdk-lib/aws-cognito';
 import type * as logs from 'aws-cdk-lib/aws-logs';
+import type { ApiPolicy } from '../../lambda/core/ports';
 import { DEFAULT_CONFIG, type SettingName, settingRange } from '../config';
 import type { Delivery } from './delivery';
 import type { MediaStorage } from './media-storage';
@@ -118,16 +119,10 @@ export interface UploadApiProps {
 }
 
 /** The props with their defaults, checked: what the API is built from. */
-export interface ResolvedUploadApiProps {
+export interface ResolvedUploadApiProps extends Omit<ApiPolicy, 'cdnBaseUrl'> {
   readonly allowedOrigins: readonly string[];
   readonly throttle: ThrottleLimits;
   readonly uploadCreationThrottle: ThrottleLimits;
-  readonly maxUploadBytes: number;
-  readonly allowedContentTypes: readonly string[];
-  readonly uploadUrlTtlSeconds: number;
-  readonly publicPlaybackTtlSeconds: number;
-  readonly privatePlaybackTtlSeconds: number;
-  readonly cacheTtlSeconds: number;
   readonly stageName: string;
   readonly logRetention: logs.RetentionDays;
   readonly memorySize: number;

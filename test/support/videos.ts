@@ -3,24 +3,19 @@ import { DynamoDbCatalog } from '../../lambda/adapters/dynamodb-catalog';
 import { CATALOG_SCHEMA } from '../../lambda/api/routes';
 import { sharedRuntime } from '../../lambda/api/runtime';
 import { ERROR_STATUS, type ErrorCode } from '../../lambda/core/errors';
+import { MIB } from '../../lambda/core/upload-plan';
 import type { VideoRecord } from '../../lambda/core/video';
 import { storeVideo } from '../../lambda/core/video-cache';
 import { type ApiHarness, type ApiResponse, uploadParts } from './api-harness';
+import { videoRequest } from './in-memory/videos';
 
 /** Fixtures and assertions shared by the API suites. */
 
-export const MIB = 1024 * 1024;
+export { MIB };
 
-/** A valid createVideo body: a 1-byte public MP4 unless told otherwise. */
+/** A valid createVideo body, the core tests' request as JSON: a 1-byte public MP4 unless told otherwise. */
 export function videoBody(overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    title: 'A video',
-    visibility: 'public',
-    fileName: 'clip.mp4',
-    contentType: 'video/mp4',
-    sizeBytes: 1,
-    ...overrides,
-  };
+  return { ...videoRequest(), ...overrides };
 }
 
 /** Whether a response is the documented error: exactly `{ error: { code, message } }`, the code's status, JSON. */
