@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { type AddressInfo, createServer } from 'node:net';
 
@@ -11,6 +12,30 @@ export async function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+/** The lowest port the kernel hands out for `listen(0)` and outgoing connections. */
+function ephemeralPortFloor(): number {
+  try {
+    const floor = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    return Number.isInteger(floor) && floor > 10_000 ? floor : 32_768;
+  } catch {
+    return 32_768;
+  }
+}
+
+/**
+ * A free loopback port below the kernel's ephemeral range, for a server that is stopped and
+ * started again on the same port (a receiver that goes down and comes back, the twin after a
+ * crash): no other process's `listen(0)` can be given it in between, as it can a `freePort()`.
+ */
+export async function reusablePort(): Promise<number> {
+  const floor = ephemeralPortFloor();
+  for (let tries = 0; tries < 100; tries++) {
+    const port = floor - 1 - Math.floor(Math.random() * 8000);
+    if ((await portInUse(port)) === undefined) return port;
+  }
+  throw new Error(`no free loopback port found from ${floor - 8000} to ${floor - 1}`);
 }
 
 /** Whether something already listens on `port` on loopback (or the port cannot be bound). */

@@ -8,7 +8,7 @@ import { createCatalogTable } from '../catalog-table';
 import { localHandlerEnvironment } from '../handler-environment';
 import { type IdentityIssuer, startIdentityIssuer } from '../identity-issuer';
 import { type LocalS3, startLocalS3 } from '../local-s3';
-import { freePort, listenOnLoopback } from '../ports';
+import { freePort, listenOnLoopback, reusablePort } from '../ports';
 import { RedisServer } from '../redis-server';
 import { createQueueWithDeadLetter, type QueueWithDeadLetter, startLocalSqs } from '../sqs-server';
 
@@ -16,7 +16,7 @@ import { createQueueWithDeadLetter, type QueueWithDeadLetter, startLocalSqs } fr
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const dynalite = require('dynalite');
 
-export { freePort, RedisServer };
+export { freePort, RedisServer, reusablePort };
 
 /** A queue on the local SQS server, with its dead-letter queue. */
 export type LocalQueue = QueueWithDeadLetter;

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SigningKey } from '../../lambda/core/playback-token';
 import { PROJECT_ROOT } from '../../lib/project-root';
-import { freePort, portInUse } from '../ports';
+import { portInUse, reusablePort } from '../ports';
 
 /** The twin started as the README starts it (`npm start`), in its own process group. */
 export interface TwinProcess {
@@ -74,8 +74,8 @@ const PORT_ATTEMPTS = 3;
 export async function startTwinProcess(options: TwinProcessOptions = {}): Promise<TwinProcess> {
   const dataDirectory = options.dataDirectory ?? mkdtempSync(join(tmpdir(), 'vod-twin-'));
   for (let attempt = 1; ; attempt++) {
-    const apiPort = options.apiPort ?? (await freePort());
-    const cdnPort = options.cdnPort ?? (await freePort());
+    const apiPort = options.apiPort ?? (await reusablePort());
+    const cdnPort = options.cdnPort ?? (await reusablePort());
     try {
       return await startOnPorts(options, dataDirectory, apiPort, cdnPort);
     } catch (error) {

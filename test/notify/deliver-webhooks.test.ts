@@ -4,7 +4,7 @@ import { SqsNotifier } from '../../lambda/adapters/sqs-notifier';
 import type { WebhookEvent } from '../../lambda/core/webhook-event';
 import { WEBHOOK_ENV, WEBHOOK_SECRET } from '../../lambda/notify/environment';
 import { WEBHOOK_MAX_ATTEMPTS } from '../../lambda/notify/retry-schedule';
-import { freePort } from '../../local/harness/local-servers';
+import { reusablePort } from '../../local/harness/local-servers';
 import { SqsEventSource } from '../../local/sqs-event-source';
 import { type LocalSqs, startLocalSqs } from '../../local/sqs-server';
 import {
@@ -105,7 +105,7 @@ describe('webhook delivery from the queue, end to end', () => {
   }
 
   it('a receiver that is down, then answers 503, then comes back receives every event, verified, and none again after its 2xx', async () => {
-    const port = await freePort();
+    const port = await reusablePort();
     const queue = await createQueueWithDeadLetter(sqs, 'webhooks-recovering', WEBHOOK_MAX_ATTEMPTS);
     const handler = await loadHandler({
       [WEBHOOK_ENV.url]: `http://127.0.0.1:${port}/hooks`,
@@ -172,7 +172,7 @@ describe('webhook delivery from the queue, end to end', () => {
   });
 
   it(`a receiver that never comes back: its events reach the dead-letter queue only after ${WEBHOOK_MAX_ATTEMPTS} attempts`, async () => {
-    const port = await freePort();
+    const port = await reusablePort();
     const queue = await createQueueWithDeadLetter(sqs, 'webhooks-abandoned', WEBHOOK_MAX_ATTEMPTS);
     const handler = await loadHandler({
       [WEBHOOK_ENV.url]: `http://127.0.0.1:${port}/hooks`,

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { deliverWebhook } from '../../lambda/notify/deliver';
-import { freePort } from '../../local/harness/local-servers';
+import { reusablePort } from '../../local/harness/local-servers';
 
 const SECRET = 'whsec_test_0123456789abcdefghijklmnopqrstuvwxyz';
 
@@ -71,7 +71,7 @@ describe('one webhook delivery attempt', () => {
   });
 
   it('retries when nothing listens on the port', async () => {
-    const port = await freePort();
+    const port = await reusablePort();
 
     const result = await attempt(`http://127.0.0.1:${port}/hooks`);
 
